@@ -1,0 +1,185 @@
+"""Keras networks: the default multi-layer perceptron and checks of custom ones.
+
+This is the only module that builds Keras layers.
+"""
+
+import contextlib
+import random
+
+import keras
+
+# MLPClassifier's activation names, mapped to Keras'.
+ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+
+SOFTMAX_MESSAGE = (
+    "The network's output layer uses softmax, which makes the labels compete: "
+    "their probabilities must sum to 1, so one label rising forces the others "
+    "down. Multi-label targets are independent yes/no decisions (an image can be "
+    "both 'beach' and 'sunset'). Return one logit per label instead (a final "
+    "Dense(n_labels) with no activation); MultiLabelNNClassifier applies a "
+    "sigmoid per label and trains with binary cross-entropy."
+)
+
+
+def build_default_network(meta, *, hidden_layer_sizes, activation, dropout, l2):
+    """Build the default multi-layer perceptron returning one logit per label.
+
+    Parameters
+    ----------
+    meta : dict
+        Holds ``n_features_in``, ``n_labels`` and an integer ``random_state``
+        from which every initializer and dropout seed is derived.
+    hidden_layer_sizes : tuple of int
+        Width of each hidden layer.
+    activation : {"identity", "logistic", "tanh", "relu"}
+        Hidden-layer activation, named as in ``MLPClassifier``.
+    dropout : float
+        Dropout rate after each hidden layer; 0 adds no dropout layer.
+    l2 : float
+        L2 penalty added to the loss for each kernel, per batch.
+
+    Returns
+    -------
+    model : keras.Model
+    """
+    seed = meta["random_state"]
+    regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
+    inputs = keras.Input(shape=(meta["n_features_in"],), name="features")
+    hidden = inputs
+    for index, width in enumerate(hidden_layer_sizes):
+        hidden = keras.layers.Dense(
+            width,
+            activation=ACTIVATIONS[activation],
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 2 * index),
+            kernel_regularizer=regularizer,
+            name=f"hidden_{index}",
+        )(hidden)
+        if dropout > 0:
+            hidden = keras.layers.Dropout(
+                dropout, seed=seed + 2 * index + 1, name=f"dropout_{index}"
+            )(hidden)
+    logits = keras.layers.Dense(
+        meta["n_labels"],
+        kernel_initializer=keras.initializers.GlorotUniform(
+            seed=seed + 2 * len(hidden_layer_sizes)
+        ),
+        kernel_regularizer=regularizer,
+        name="logits",
+    )(hidden)
+    return keras.Model(inputs, logits, name="multilabel_mlp")
+
+
+def build_custom_network(builder, meta):
+    """Call a user's network builder and check that it returns logits.
+
+    Layers created without an explicit seed draw one from Python's global
+    ``random``; seeding it for the duration of the call, then restoring it,
+    makes such builders repeatable without leaking state into the caller.
+
+    Parameters
+    ----------
+    builder : callable
+        ``builder(meta)`` returning a ``keras.Model``.
+    meta : dict
+        See :func:`build_default_network`.
+
+    Returns
+    -------
+    model : keras.Model
+        The model, its sigmoid output (if any) replaced by logits.
+    """
+    with _seeded_python_random(meta["random_state"]):
+        model = builder(meta)
+        if not isinstance(model, keras.Model):
+            raise TypeError(
+                "build_network must return a keras.Model; got "
+                f"{type(model).__name__}."
+            )
+        if not model.built:
+            model.build((None, meta["n_features_in"]))
+    return as_logits_model(model, meta["n_labels"], meta["n_features_in"])
+
+
+@contextlib.contextmanager
+def _seeded_python_random(seed):
+    """Seed Python's ``random`` inside the block and restore its state after.
+
+    Parameters
+    ----------
+    seed : int
+    """
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+def _output_shape(model, n_features):
+    """Return the shape of a built model's single output, or None.
+
+    Parameters
+    ----------
+    model : keras.Model
+    n_features : int
+
+    Returns
+    -------
+    shape : tuple or None
+    """
+    outputs = getattr(model, "outputs", None)
+    if outputs and len(outputs) == 1:
+        return tuple(outputs[0].shape)
+    if outputs:
+        return None
+    shape = model.compute_output_shape((None, n_features))
+    return tuple(shape) if isinstance(shape, tuple) else None
+
+
+def as_logits_model(model, n_labels, n_features):
+    """Check a network's output and make it return logits.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Built model whose last layer outputs logits or sigmoid probabilities.
+    n_labels : int
+        Number of labels in the target.
+    n_features : int
+        Number of input features.
+
+    Returns
+    -------
+    model : keras.Model
+        The same model; a final sigmoid is switched to a linear activation so
+        that the loss is computed from logits.
+
+    Raises
+    ------
+    ValueError
+        If the output uses softmax, another activation, or has the wrong
+        number of units.
+    """
+    output_shape = _output_shape(model, n_features)
+    if output_shape is None or len(output_shape) != 2 or output_shape[-1] != n_labels:
+        raise ValueError(
+            f"The network's output has shape {output_shape}, but the target has "
+            f"{n_labels} labels: end the network with Dense({n_labels}) (no "
+            "activation), one logit per label."
+        )
+    last = model.layers[-1]
+    if isinstance(last, keras.layers.Softmax):
+        raise ValueError(SOFTMAX_MESSAGE)
+    activation = getattr(last, "activation", None)
+    name = getattr(activation, "__name__", "linear" if activation is None else "")
+    if name in {"softmax", "log_softmax"}:
+        raise ValueError(SOFTMAX_MESSAGE)
+    if name == "sigmoid":
+        last.activation = keras.activations.linear
+    elif name != "linear":
+        raise ValueError(
+            f"The network's output layer uses the activation {name!r}; end it "
+            f"with Dense({n_labels}) with no activation (logits) or a sigmoid."
+        )
+    return model

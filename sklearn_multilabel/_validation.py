@@ -1,0 +1,140 @@
+"""Target checks for multi-label estimators, and the messages they raise."""
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+
+HOW_TO_ENCODE = (
+    "pass a multi-hot indicator matrix of shape (n_samples, n_labels) holding "
+    "0 and 1, e.g. MultiLabelBinarizer().fit_transform(label_lists)"
+)
+
+
+def reject_label_lists(y):
+    """Refuse ``y`` given as a list of label lists before it reaches numpy.
+
+    ``[["beach", "sunset"], ["urban"]]`` is how people write tags, but numpy
+    either fails on it with an unrelated message or turns it into a 1-D object
+    array; both hide the fix.
+
+    Parameters
+    ----------
+    y : object
+        The target as passed to ``fit``.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is a sequence of sequences of unequal length or holding
+        strings.
+    """
+    if not isinstance(y, Sequence) or isinstance(y, str) or len(y) == 0:
+        return
+    rows = [row for row in y if _is_row(row)]
+    if not rows:
+        return
+    lengths = {len(row) for row in rows}
+    holds_strings = any(isinstance(value, str) for row in rows for value in row)
+    if len(rows) != len(y) or len(lengths) > 1 or holds_strings:
+        raise ValueError(
+            f"y looks like a list of label lists (first row: {list(rows[0])!r}); "
+            f"{HOW_TO_ENCODE}."
+        )
+
+
+def _is_row(value):
+    """Return True for a list-like row of a nested target.
+
+    Parameters
+    ----------
+    value : object
+        One element of a target sequence.
+
+    Returns
+    -------
+    is_row : bool
+    """
+    return isinstance(value, (Sequence, np.ndarray, set, frozenset)) and not (
+        isinstance(value, (str, bytes))
+    )
+
+
+def encode_target(y):
+    """Turn a validated target into a float32 indicator matrix.
+
+    Parameters
+    ----------
+    y : ndarray or sparse matrix
+        Target already checked by ``validate_data`` (finite, right length).
+
+    Returns
+    -------
+    Y : ndarray or sparse CSR matrix of shape (n_samples, n_labels)
+        0/1 indicator matrix, float32.
+    classes : ndarray
+        For a 1-D binary target the two class values; for an indicator
+        matrix ``arange(n_labels)``.
+    is_binary : bool
+        True when ``y`` was a 1-D binary target, encoded as one label for
+        ``classes[1]``.
+
+    Raises
+    ------
+    ValueError
+        For multiclass, continuous or non-0/1 targets, with what to pass
+        instead.
+    """
+    if not sp.issparse(y):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            # A single column is what scikit-learn calls a column-vector binary
+            # target: warn and treat it as 1-D, as its classifiers do.
+            y = column_or_1d(y, warn=True)
+    if y.ndim == 1:
+        return _encode_binary(y)
+    target_type = type_of_target(y, input_name="y")
+    if target_type != "multilabel-indicator":
+        raise ValueError(
+            f"y of shape {y.shape} holds values other than 0 and 1 "
+            f"(type {target_type!r}); {HOW_TO_ENCODE}."
+        )
+    if sp.issparse(y):
+        return sp.csr_matrix(y, dtype=np.float32), np.arange(y.shape[1]), False
+    return y.astype(np.float32), np.arange(y.shape[1]), False
+
+
+def _encode_binary(y):
+    """Encode a 1-D target with exactly two classes as one label.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+
+    Returns
+    -------
+    Y : ndarray of shape (n_samples, 1)
+    classes : ndarray of shape (2,)
+    is_binary : bool
+        Always True.
+    """
+    check_classification_targets(y)
+    target_type = type_of_target(y, input_name="y")
+    classes = np.unique(y)
+    if target_type == "multiclass":
+        raise ValueError(
+            "Only binary classification is supported for a 1-D y, and y has "
+            f"{len(classes)} classes. Class indices are the classic mistake: "
+            "labels are independent yes/no decisions here, so "
+            f"{HOW_TO_ENCODE}. (For one-of-K classes use a softmax classifier "
+            "such as MLPClassifier instead.)"
+        )
+    if len(classes) < 2:
+        raise ValueError(
+            f"y has only one class ({classes[0]!r}): a 1-D target needs two "
+            f"classes. To train on labels that are sometimes constant, "
+            f"{HOW_TO_ENCODE}."
+        )
+    return (y == classes[1]).astype(np.float32).reshape(-1, 1), classes, True
