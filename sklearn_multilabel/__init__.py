@@ -1,11 +1,12 @@
 """Multi-label classification with a Keras network, the scikit-learn way.
 
 Importing this package does not import TensorFlow: Keras is loaded on the
-first ``fit``.
+first ``fit`` (or on the first prediction of an unpickled estimator).
 """
 
 from sklearn_multilabel._classifier import MultiLabelNNClassifier
+from sklearn_multilabel._scikeras import ScikerasBuilder
 
 __version__ = "0.1.0"
 
-__all__ = ["MultiLabelNNClassifier", "__version__"]
+__all__ = ["MultiLabelNNClassifier", "ScikerasBuilder", "__version__"]

@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
@@ -117,12 +118,18 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -192,6 +199,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
+        self._forget_fit()
         reject_label_lists(y)
         X, y = validate_data(
             self,
@@ -201,40 +209,49 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             dtype=[np.float32, np.float64],
             multi_output=True,
         )
-        Y, self.classes_, self._binary = encode_target(y)
-        self._target_dtype = y.dtype
-        fixed_thresholds = self._fixed_thresholds(Y.shape[1])
+        Y, classes, binary = encode_target(y)
+        thresholds = self._fixed_thresholds(Y.shape[1])
         split_seed, network_seed, shuffle_seed = check_random_state(
             self.random_state
         ).randint(0, 2**30, size=3)
-        train_rows = validation_rows = None
-        if self.early_stopping or fixed_thresholds is None:
+        X_fit, Y_fit, validation = X, Y, None
+        if self.early_stopping or thresholds is None:
             train_rows, validation_rows = validation_split(
                 Y, self.validation_fraction, split_seed
             )
             X_fit, Y_fit = X[train_rows], Y[train_rows]
-        else:
-            X_fit, Y_fit = X, Y
-        self.model_ = self._build_network(X_fit.shape, Y.shape[1], int(network_seed))
-        self._forward = compile_forward(self.model_, X.shape[1])
-        validation = (X[validation_rows], Y[validation_rows])
+            validation = (X[validation_rows], Y[validation_rows])
+        model = self._build_network(X_fit.shape, Y.shape[1], int(network_seed))
         history = train(
-            self.model_,
-            self._forward,
+            model,
+            compile_forward(model, X.shape[1]),
             X_fit,
             Y_fit,
             self._schedule(X_fit.shape[0], int(shuffle_seed)),
             validation=validation if self.early_stopping else None,
         )
+        forward = self._inference_function(model)
+        if thresholds is None:
+            thresholds = _tune_thresholds(forward, *validation)
+
+        # Published only now, so that a failed fit leaves nothing that predicts.
+        self.classes_, self._binary, self._target_dtype = classes, binary, y.dtype
+        self.model_, self._forward = model, forward
         self.history_ = {"loss": history.loss, "val_loss": history.val_loss}
         self.loss_curve_ = history.loss
         self.n_iter_ = len(history.loss)
         self.best_epoch_ = history.best_epoch
-        self._forward = self._inference_function()
-        if fixed_thresholds is None:
-            fixed_thresholds = self._tune_thresholds(*validation)
-        self.thresholds_ = fixed_thresholds
+        self.thresholds_ = thresholds
         return self
+
+    def _forget_fit(self):
+        """Drop every fitted attribute, so a failed refit cannot predict."""
+        fitted = [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]
+        for name in fitted + ["_forward"]:
+            self.__dict__.pop(name, None)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "thresholds_")
 
     def _fixed_thresholds(self, n_labels):
         """Return the thresholds fixed by ``threshold``, or None to tune them.
@@ -263,25 +280,6 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             )
         return thresholds
 
-    def _tune_thresholds(self, X_val, Y_val):
-        """Tune per-label thresholds on held-out rows.
-
-        Parameters
-        ----------
-        X_val : array-like of shape (n_validation, n_features)
-        Y_val : ndarray or sparse matrix of shape (n_validation, n_labels)
-
-        Returns
-        -------
-        thresholds : ndarray of shape (n_labels,)
-        """
-        scores = expit(batched_logits(self._forward, X_val))
-        labels = Y_val.toarray() if hasattr(Y_val, "toarray") else Y_val
-        thresholds, _ = best_fbeta_thresholds(
-            labels, scores, beta=1.0, fallback=FALLBACK_THRESHOLD
-        )
-        return thresholds
-
     def _build_network(self, X_shape, n_labels, seed):
         """Build the default or the user's network for this data.
 
@@ -305,7 +303,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         if self.build_network is not None:
             return build_custom_network(self.build_network, meta)
         hidden_layer_sizes = np.atleast_1d(self.hidden_layer_sizes).tolist()
-        if not all(isinstance(width, Integral) and width > 0 for width in hidden_layer_sizes):
+        if not all(
+            isinstance(width, Integral) and width > 0 for width in hidden_layer_sizes
+        ):
             raise ValueError(
                 "hidden_layer_sizes must hold positive integers, e.g. (256,) or "
                 f"(512, 256); got {self.hidden_layer_sizes!r}."
@@ -318,8 +318,12 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             l2=self.alpha / (2 * X_shape[0]),
         )
 
-    def _inference_function(self):
-        """Return the fastest exact forward pass of the trained network.
+    def _inference_function(self, model):
+        """Return the fastest exact forward pass of a trained network.
+
+        Parameters
+        ----------
+        model : keras.Model
 
         Returns
         -------
@@ -327,8 +331,8 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             numpy pass for the default network, traced Keras call otherwise.
         """
         if self.build_network is None:
-            return numpy_forward(self.model_)
-        return compile_forward(self.model_, self.n_features_in_)
+            return numpy_forward(model)
+        return compile_forward(model, self.n_features_in_)
 
     def _schedule(self, n_samples, shuffle_seed):
         """Collect the training-loop parameters for ``n_samples`` rows.
@@ -344,7 +348,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         """
         batch_size = self.batch_size
         if batch_size == "auto":
-            batch_size = int(np.clip(2 ** round(np.log2(max(n_samples, 1) / 100)), 32, 512))
+            batch_size = int(
+                np.clip(2 ** round(np.log2(max(n_samples, 1) / 100)), 32, 512)
+            )
         return TrainingSchedule(
             learning_rate=self.learning_rate,
             batch_size=min(batch_size, n_samples),
@@ -369,10 +375,14 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float32, np.float64], reset=False
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float32, np.float64],
+            reset=False,
         )
         if getattr(self, "_forward", None) is None:
-            self._forward = self._inference_function()
+            self._forward = self._inference_function(self.model_)
         logits = batched_logits(self._forward, X)
         return logits.ravel() if self._binary else logits
 
@@ -428,6 +438,28 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         tags.target_tags.single_output = True
         tags.input_tags.sparse = True
         return tags
+
+
+def _tune_thresholds(forward, X_val, Y_val):
+    """Tune per-label F1 thresholds on held-out rows.
+
+    Parameters
+    ----------
+    forward : callable
+        Inference function of the trained network.
+    X_val : array-like of shape (n_validation, n_features)
+    Y_val : ndarray or sparse matrix of shape (n_validation, n_labels)
+
+    Returns
+    -------
+    thresholds : ndarray of shape (n_labels,)
+    """
+    scores = _probabilities(batched_logits(forward, X_val))
+    labels = Y_val.toarray() if sp.issparse(Y_val) else Y_val
+    thresholds, _ = best_fbeta_thresholds(
+        labels, scores, beta=1.0, fallback=FALLBACK_THRESHOLD
+    )
+    return thresholds
 
 
 def _probabilities(logits):

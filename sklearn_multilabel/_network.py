@@ -9,7 +9,12 @@ import random
 import keras
 
 # MLPClassifier's activation names, mapped to Keras'.
-ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+ACTIVATIONS = {
+    "identity": "linear",
+    "logistic": "sigmoid",
+    "tanh": "tanh",
+    "relu": "relu",
+}
 
 SOFTMAX_MESSAGE = (
     "The network's output layer uses softmax, which makes the labels compete: "
@@ -92,8 +97,7 @@ def build_custom_network(builder, meta):
         model = builder(meta)
         if not isinstance(model, keras.Model):
             raise TypeError(
-                "build_network must return a keras.Model; got "
-                f"{type(model).__name__}."
+                f"build_network must return a keras.Model; got {type(model).__name__}."
             )
         if not model.built:
             model.build((None, meta["n_features_in"]))

@@ -193,7 +193,7 @@ def best_global_threshold(Y_true, scores, *, metric="micro_f1", zero_division=0.
     """
     Y_true, scores = _check_targets(Y_true, scores)
     zero_division = _check_metric(metric, zero_division)
-    n_samples, n_labels = scores.shape
+    n_labels = scores.shape[1]
     order = np.argsort(-scores.ravel(), kind="stable")
     sorted_scores = scores.ravel()[order]
     sorted_y = Y_true.ravel()[order]

@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+from sklearn.datasets import make_multilabel_classification
+from sklearn.preprocessing import StandardScaler
+
+# Small, fast networks: every test fit takes well under a second.
+FAST = {
+    "hidden_layer_sizes": (16,),
+    "max_iter": 30,
+    "learning_rate": 0.01,
+    "dropout": 0.0,
+    "random_state": 0,
+}
+
+
+@pytest.fixture(scope="session")
+def multilabel_data():
+    """Scaled features and a 0/1 indicator target with 5 labels."""
+    X, Y = make_multilabel_classification(
+        n_samples=300, n_features=10, n_classes=5, n_labels=2, random_state=0
+    )
+    return StandardScaler().fit_transform(X), Y
+
+
+@pytest.fixture(scope="session")
+def imbalanced_data():
+    """Features and 4 labels of decreasing frequency (40% down to 4%)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 8))
+    rates = np.array([0.4, 0.2, 0.1, 0.04])
+    offsets = np.diag(np.quantile(X[:, :4], 1 - rates, axis=0))
+    noise = rng.normal(scale=0.3, size=(600, 4))
+    Y = (X[:, :4] + noise > offsets).astype(int)
+    return X, Y
