@@ -40,9 +40,23 @@ def reject_label_lists(y):
     holds_strings = any(isinstance(value, str) for row in rows for value in row)
     if len(rows) != len(y) or len(lengths) > 1 or holds_strings:
         raise ValueError(
-            f"y looks like a list of label lists (first row: {list(rows[0])!r}); "
+            f"y looks like a list of label lists (first row: {_plain(rows[0])!r}); "
             f"{HOW_TO_ENCODE}."
         )
+
+
+def _plain(row):
+    """Return a row as a list of Python scalars, for readable messages.
+
+    Parameters
+    ----------
+    row : sequence
+
+    Returns
+    -------
+    row : list
+    """
+    return [value.item() if isinstance(value, np.generic) else value for value in row]
 
 
 def _is_row(value):
