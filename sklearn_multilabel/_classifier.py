@@ -1,5 +1,6 @@
 """MultiLabelNNClassifier: a Keras network with one sigmoid per label."""
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,30 +9,38 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
-
-from sklearn_multilabel._inference import (
-    batched_logits,
-    compile_forward,
-    numpy_forward,
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
 )
-from sklearn_multilabel._splitting import validation_split
-from sklearn_multilabel._thresholds import best_fbeta_thresholds
-from sklearn_multilabel._training import TrainingSchedule, train
-from sklearn_multilabel._validation import encode_target, reject_label_lists
 
-# Labels with no positive among the rows thresholds are tuned on keep this cut.
+from sklearn_multilabel._backend import limit_tensorflow_threads
+from sklearn_multilabel._inference import batched_logits, compile_forward, numpy_forward
+from sklearn_multilabel._losses import LOSSES, loss_numpy, make_loss
+from sklearn_multilabel._splitting import validation_split
+from sklearn_multilabel._thresholds import decode
+from sklearn_multilabel._training import Objective, TrainingSchedule, train
+from sklearn_multilabel._tuning import (
+    DEFAULT_SHRINKAGE,
+    STRATEGIES,
+    fold_splits,
+    tune_thresholds,
+)
+from sklearn_multilabel._validation import encode_target, reject_label_lists
+from sklearn_multilabel._weights import positive_weights
+
+# Labels whose strategy has no optimum on the tuning rows keep this cut.
 FALLBACK_THRESHOLD = 0.5
-THRESHOLD_STRATEGIES = {"f1"}
 
 
 class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     """Multi-label neural network: one sigmoid per label, learned thresholds.
 
     A Keras network (TensorFlow backend) returns one logit per label and is
-    trained with binary cross-entropy computed from the logits. ``predict``
-    compares each label's probability with its own threshold, tuned on rows
-    the network did not train on.
+    trained on a loss computed from the logits (binary cross-entropy by
+    default). ``predict`` compares each label's probability with its own
+    threshold, tuned on rows the network did not train on.
 
     Parameters
     ----------
@@ -56,17 +65,56 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         ``n_iter_no_change`` epochs, and keep the best epoch's weights.
     validation_fraction : float, default=0.2
         Share of the training rows held out, with per-label stratification,
-        whenever early stopping or threshold tuning needs them. Thresholds
-        are tuned on the same rows, so tuning costs no extra fit.
+        for early stopping, and for threshold tuning when ``threshold_cv`` is
+        None (so tuning costs no extra fit).
     n_iter_no_change : int, default=10
         Patience of the stopping rule, in epochs.
     tol : float, default=1e-4
         Minimum decrease of the monitored loss counted as an improvement.
-    threshold : "f1", float or array-like of shape (n_labels,), default="f1"
-        How ``predict`` turns probabilities into labels. "f1" tunes each
-        label's threshold to maximise that label's F1 on the validation rows
-        (labels without a positive there keep 0.5). A float or an array fixes
-        the thresholds.
+    loss : {"binary_crossentropy", "focal", "asymmetric"}, \
+            default="binary_crossentropy"
+        Per-label loss, computed from logits. "focal" (Lin et al. 2017) uses
+        ``gamma`` and ``focal_alpha``; "asymmetric" (Ridnik et al. 2021) uses
+        ``gamma_pos``, ``gamma_neg`` and ``clip``.
+    gamma : float, default=2.0
+        Focusing exponent of the focal loss.
+    focal_alpha : float or None, default=None
+        Weight of positives in the focal loss, in [0, 1] (``alpha`` is
+        already the L2 penalty). None weighs both terms 1.
+    gamma_pos, gamma_neg : float, default=0.0, 4.0
+        Focusing exponents of the asymmetric loss for positives, negatives.
+    clip : float, default=0.05
+        Probability margin of the asymmetric loss for negatives.
+    class_weight : None, "balanced", dict or array-like, default=None
+        Weight of each label's positive term in the loss. "balanced" uses the
+        label's negative-to-positive ratio, clipped to [0.1, 10]; a dict maps
+        label indices (class values for a 1-D binary target, as in
+        scikit-learn) to weights; an array gives one weight per label.
+    threshold : str, callable, float or array-like, default="f1"
+        How ``predict`` turns probabilities into labels. A strategy tunes
+        the thresholds on held-out rows: "f1" (each label's F1, rare labels
+        shrunk toward the global micro-F1 threshold), "fbeta" (with
+        ``beta``), "micro_f1", "samples_f1", "samples_jaccard" (per-label
+        thresholds maximising that global metric), "global_micro_f1" (one
+        threshold for all labels), "youden", "prevalence", or a callable
+        ``metric(Y_true, Y_pred) -> float``. A float or an array of one value
+        per label fixes the thresholds.
+    beta : float, default=1.0
+        Weight of recall relative to precision for ``threshold="fbeta"``.
+    threshold_shrinkage : float, default=10.0
+        For "f1"/"fbeta": the number of positives at which a label's own
+        threshold and the global one weigh equally; 0 disables shrinkage.
+    threshold_cv : int or None, default=None
+        None tunes thresholds on the validation rows (no extra cost). An int
+        tunes them on out-of-fold probabilities of that many per-label
+        stratified folds, then refits on all rows: ``threshold_cv + 1`` fits,
+        but every row is used for tuning.
+    min_labels : int, default=0
+        ``predict`` gives every sample at least this many labels, adding its
+        highest-scoring ones when too few pass their thresholds.
+    max_labels : int or None, default=None
+        ``predict`` keeps at most this many labels per sample, the
+        highest-scoring ones.
     build_network : callable, default=None
         Builds a custom Keras network instead of the default one. Called as
         ``build_network(meta)`` with ``meta`` a dict holding
@@ -74,8 +122,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         must return a ``keras.Model`` ending in one logit per label (a final
         sigmoid is accepted and turned into logits; softmax is refused).
     random_state : int, RandomState instance or None, default=None
-        Seeds the validation split, the weight initialisation, dropout and
-        the shuffling of rows. An int makes fits repeatable.
+        Seeds the validation split, the weight initialisation, dropout, the
+        shuffling of rows and the threshold folds. An int makes fits
+        repeatable.
     verbose : int, default=0
         Print one line per epoch when positive.
 
@@ -91,7 +140,11 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     model_ : keras.Model
         The trained network, returning logits.
     thresholds_ : ndarray of shape (n_labels,)
-        Per-label probability thresholds used by ``predict``.
+        Per-label probability thresholds used by ``predict``. May be set by
+        hand, or re-tuned with :meth:`retune_thresholds`.
+    threshold_search_ : ThresholdSearch or None
+        Per-label results of the threshold search (``to_frame()`` gives a
+        table); None for fixed thresholds.
     history_ : dict
         ``{"loss": [...], "val_loss": [...]}``, one value per epoch.
     loss_curve_ : list of float
@@ -135,11 +188,24 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "loss": [StrOptions(set(LOSSES))],
+        "gamma": [Interval(Real, 0, None, closed="left")],
+        "focal_alpha": [Interval(Real, 0, 1, closed="both"), None],
+        "gamma_pos": [Interval(Real, 0, None, closed="left")],
+        "gamma_neg": [Interval(Real, 0, None, closed="left")],
+        "clip": [Interval(Real, 0, 1, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, "array-like", None],
         "threshold": [
-            StrOptions(THRESHOLD_STRATEGIES),
+            StrOptions(set(STRATEGIES)),
+            callable,
             Interval(Real, 0, 1, closed="both"),
             "array-like",
         ],
+        "beta": [Interval(Real, 0, None, closed="neither")],
+        "threshold_shrinkage": [Interval(Real, 0, None, closed="left")],
+        "threshold_cv": [Interval(Integral, 2, None, closed="left"), None],
+        "min_labels": [Interval(Integral, 0, None, closed="left")],
+        "max_labels": [Interval(Integral, 1, None, closed="left"), None],
         "build_network": [callable, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -159,7 +225,19 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         validation_fraction=0.2,
         n_iter_no_change=10,
         tol=1e-4,
+        loss="binary_crossentropy",
+        gamma=2.0,
+        focal_alpha=None,
+        gamma_pos=0.0,
+        gamma_neg=4.0,
+        clip=0.05,
+        class_weight=None,
         threshold="f1",
+        beta=1.0,
+        threshold_shrinkage=DEFAULT_SHRINKAGE,
+        threshold_cv=None,
+        min_labels=0,
+        max_labels=None,
         build_network=None,
         random_state=None,
         verbose=0,
@@ -175,13 +253,25 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.loss = loss
+        self.gamma = gamma
+        self.focal_alpha = focal_alpha
+        self.gamma_pos = gamma_pos
+        self.gamma_neg = gamma_neg
+        self.clip = clip
+        self.class_weight = class_weight
         self.threshold = threshold
+        self.beta = beta
+        self.threshold_shrinkage = threshold_shrinkage
+        self.threshold_cv = threshold_cv
+        self.min_labels = min_labels
+        self.max_labels = max_labels
         self.build_network = build_network
         self.random_state = random_state
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network and tune the per-label thresholds.
 
         Parameters
@@ -193,6 +283,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             Multi-hot indicator matrix of 0/1, as produced by
             ``MultiLabelBinarizer``. A 1-D target with two classes is one
             label (plain binary classification).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the loss (training and validation).
+            Thresholds are tuned unweighted.
 
         Returns
         -------
@@ -200,6 +293,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             Fitted estimator.
         """
         self._forget_fit()
+        limit_tensorflow_threads()
         reject_label_lists(y)
         X, y = validate_data(
             self,
@@ -210,29 +304,26 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             multi_output=True,
         )
         Y, classes, binary = encode_target(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         thresholds = self._fixed_thresholds(Y.shape[1])
-        split_seed, network_seed, shuffle_seed = check_random_state(
-            self.random_state
-        ).randint(0, 2**30, size=3)
-        X_fit, Y_fit, validation = X, Y, None
-        if self.early_stopping or thresholds is None:
-            train_rows, validation_rows = validation_split(
-                Y, self.validation_fraction, split_seed
-            )
-            X_fit, Y_fit = X[train_rows], Y[train_rows]
-            validation = (X[validation_rows], Y[validation_rows])
-        model = self._build_network(X_fit.shape, Y.shape[1], int(network_seed))
-        history = train(
-            model,
-            compile_forward(model, X.shape[1]),
-            X_fit,
-            Y_fit,
-            self._schedule(X_fit.shape[0], int(shuffle_seed)),
-            validation=validation if self.early_stopping else None,
+        self._check_label_bounds(Y.shape[1])
+        seeds = check_random_state(self.random_state).randint(0, 2**30, size=4)
+        tuning = None
+        if thresholds is None and self.threshold_cv is not None:
+            tuning = self._out_of_fold_tuning_data(X, Y, sample_weight, int(seeds[3]))
+        model, history, forward, validation = self._fit_network(
+            X, Y, sample_weight, classes, binary, seeds
         )
-        forward = self._inference_function(model)
         if thresholds is None:
-            thresholds = _tune_thresholds(forward, *validation)
+            X_tune, Y_tune = tuning or (validation[0], validation[1])
+            scores = (
+                X_tune if tuning else _probabilities(batched_logits(forward, X_tune))
+            )
+            search = self._search_thresholds(Y_tune, scores)
+            thresholds = search.thresholds
+        else:
+            search = None
 
         # Published only now, so that a failed fit leaves nothing that predicts.
         self.classes_, self._binary, self._target_dtype = classes, binary, y.dtype
@@ -241,17 +332,137 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         self.loss_curve_ = history.loss
         self.n_iter_ = len(history.loss)
         self.best_epoch_ = history.best_epoch
+        self.threshold_search_ = search
         self.thresholds_ = thresholds
         return self
 
-    def _forget_fit(self):
-        """Drop every fitted attribute, so a failed refit cannot predict."""
-        fitted = [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]
-        for name in fitted + ["_forward"]:
-            self.__dict__.pop(name, None)
+    def _fit_network(self, X, Y, sample_weight, classes, binary, seeds):
+        """Split off validation rows if needed, build and train the network.
 
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "thresholds_")
+        Parameters
+        ----------
+        X, Y : array-like
+        sample_weight : ndarray or None
+        classes : ndarray
+        binary : bool
+        seeds : ndarray of int
+            Split, network and shuffle seeds (and one more, unused here).
+
+        Returns
+        -------
+        model : keras.Model
+        history : TrainingHistory
+        forward : callable
+            Inference function of the trained model.
+        validation : tuple (X_val, Y_val, sample_weight_val) or None
+        """
+        needs_validation = self.early_stopping or (
+            self._fixed_thresholds(Y.shape[1]) is None and self.threshold_cv is None
+        )
+        data, validation = (X, Y, sample_weight), None
+        if needs_validation:
+            train_rows, validation_rows = validation_split(
+                Y, self.validation_fraction, int(seeds[0])
+            )
+            data, validation = (
+                tuple(_rows(part, rows) for part in data)
+                for rows in (train_rows, validation_rows)
+            )
+        model = self._build_network(data[0].shape, Y.shape[1], int(seeds[1]))
+        pos_weight = positive_weights(self.class_weight, data[1], classes, binary)
+        history = train(
+            model,
+            compile_forward(model, X.shape[1]),
+            data,
+            self._schedule(data[0].shape[0], int(seeds[2])),
+            self._objective(pos_weight),
+            validation=validation if self.early_stopping else None,
+        )
+        return model, history, self._inference_function(model), validation
+
+    def _out_of_fold_tuning_data(self, X, Y, sample_weight, seed):
+        """Cross-fit the network to get probabilities of rows it did not see.
+
+        Parameters
+        ----------
+        X, Y : array-like
+        sample_weight : ndarray or None
+        seed : int
+
+        Returns
+        -------
+        scores, Y : ndarray of shape (n_samples, n_labels)
+            Out-of-fold probabilities, and the dense targets.
+        """
+        labels = Y.toarray() if sp.issparse(Y) else np.asarray(Y)
+        scores = np.empty(labels.shape)
+        fold_model = self.__class__(**{**self.get_params(), "threshold": 0.5})
+        fold_model.set_params(threshold_cv=None, min_labels=0, max_labels=None)
+        for train_rows, test_rows in fold_splits(
+            labels.astype(int), self.threshold_cv, seed
+        ):
+            weight = None if sample_weight is None else sample_weight[train_rows]
+            fold_model.fit(X[train_rows], labels[train_rows], sample_weight=weight)
+            scores[test_rows] = _probabilities(
+                batched_logits(fold_model._forward, X[test_rows])
+            )
+        return scores, labels
+
+    def _search_thresholds(self, Y_tune, scores):
+        """Run the threshold strategy on tuning rows.
+
+        Parameters
+        ----------
+        Y_tune : ndarray or sparse matrix of shape (n_rows, n_labels)
+        scores : ndarray of shape (n_rows, n_labels)
+
+        Returns
+        -------
+        search : ThresholdSearch
+        """
+        labels = Y_tune.toarray() if sp.issparse(Y_tune) else np.asarray(Y_tune)
+        return tune_thresholds(
+            labels.astype(int),
+            scores,
+            self.threshold,
+            beta=self.beta,
+            shrinkage=self.threshold_shrinkage,
+            fallback=FALLBACK_THRESHOLD,
+        )
+
+    def retune_thresholds(self, X, y):
+        """Re-tune ``thresholds_`` on new held-out rows, without retraining.
+
+        Uses the ``threshold`` strategy ("f1" when ``threshold`` is fixed).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows the network did not train on.
+        y : {array-like, sparse matrix} of shape (n_samples, n_labels)
+            Their indicator targets (or 1-D binary target).
+
+        Returns
+        -------
+        self : object
+        """
+        check_is_fitted(self)
+        reject_label_lists(y)
+        Y, classes, _ = encode_target(validate_data(self, y=y, multi_output=True))
+        if len(classes) != len(self.classes_) or Y.shape[1] != len(self.thresholds_):
+            raise ValueError(
+                f"y has {Y.shape[1]} labels but the estimator was fitted on "
+                f"{len(self.thresholds_)}: pass targets with the same labels."
+            )
+        scores = _probabilities(self._logits(X))
+        estimator = self
+        if not (isinstance(self.threshold, str) or callable(self.threshold)):
+            estimator = self.__class__(**{**self.get_params(), "threshold": "f1"})
+        self.threshold_search_ = estimator._search_thresholds(
+            Y, scores.reshape(Y.shape)
+        )
+        self.thresholds_ = self.threshold_search_.thresholds
+        return self
 
     def _fixed_thresholds(self, n_labels):
         """Return the thresholds fixed by ``threshold``, or None to tune them.
@@ -264,7 +475,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         -------
         thresholds : ndarray of shape (n_labels,) or None
         """
-        if isinstance(self.threshold, str):
+        if isinstance(self.threshold, str) or callable(self.threshold):
             return None
         thresholds = np.asarray(self.threshold, dtype=np.float64)
         if thresholds.ndim == 0:
@@ -276,9 +487,52 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 f"threshold has shape {thresholds.shape} with values in "
                 f"[{thresholds.min(initial=0):g}, {thresholds.max(initial=0):g}], "
                 f"but y has {n_labels} labels: pass one probability in [0, 1] per "
-                f"label, a single float, or one of {sorted(THRESHOLD_STRATEGIES)}."
+                f"label, a single float, or one of {STRATEGIES}."
             )
         return thresholds
+
+    def _check_label_bounds(self, n_labels):
+        """Check ``min_labels`` and ``max_labels`` against the label count.
+
+        Parameters
+        ----------
+        n_labels : int
+        """
+        if self.min_labels > n_labels or (
+            self.max_labels is not None and self.max_labels < self.min_labels
+        ):
+            raise ValueError(
+                f"min_labels={self.min_labels} and max_labels={self.max_labels} "
+                f"are incompatible with {n_labels} labels: pass "
+                "0 <= min_labels <= max_labels and min_labels <= n_labels."
+            )
+
+    def _objective(self, pos_weight):
+        """Return the loss in its Keras and numpy forms.
+
+        Parameters
+        ----------
+        pos_weight : ndarray of shape (n_labels,) or None
+
+        Returns
+        -------
+        objective : Objective
+        """
+        params = {
+            "pos_weight": pos_weight,
+            "gamma": self.gamma,
+            "alpha": self.focal_alpha,
+            "gamma_pos": self.gamma_pos,
+            "gamma_neg": self.gamma_neg,
+            "clip": self.clip,
+        }
+        numpy_loss = partial(loss_numpy, self.loss, **params)
+        return Objective(
+            keras_loss=make_loss(self.loss, **params),
+            numpy_loss=lambda Y, logits, weight: numpy_loss(
+                Y, logits, sample_weight=weight
+            ),
+        )
 
     def _build_network(self, X_shape, n_labels, seed):
         """Build the default or the user's network for this data.
@@ -302,17 +556,15 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         meta = {"n_features_in": X_shape[1], "n_labels": n_labels, "random_state": seed}
         if self.build_network is not None:
             return build_custom_network(self.build_network, meta)
-        hidden_layer_sizes = np.atleast_1d(self.hidden_layer_sizes).tolist()
-        if not all(
-            isinstance(width, Integral) and width > 0 for width in hidden_layer_sizes
-        ):
+        widths = np.atleast_1d(self.hidden_layer_sizes).tolist()
+        if not all(isinstance(width, Integral) and width > 0 for width in widths):
             raise ValueError(
                 "hidden_layer_sizes must hold positive integers, e.g. (256,) or "
                 f"(512, 256); got {self.hidden_layer_sizes!r}."
             )
         return build_default_network(
             meta,
-            hidden_layer_sizes=hidden_layer_sizes,
+            hidden_layer_sizes=widths,
             activation=self.activation,
             dropout=self.dropout,
             l2=self.alpha / (2 * X_shape[0]),
@@ -361,6 +613,28 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             verbose=self.verbose,
         )
 
+    def _logits(self, X):
+        """Validate ``X`` and return float64 logits of shape (n, n_labels).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        logits : ndarray
+        """
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float32, np.float64],
+            reset=False,
+        )
+        if getattr(self, "_forward", None) is None:
+            self._forward = self._inference_function(self.model_)
+        return batched_logits(self._forward, X)
+
     def decision_function(self, X):
         """Return the network's logits, one per label.
 
@@ -374,16 +648,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             For a 1-D binary target, shape (n_samples,).
         """
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float32, np.float64],
-            reset=False,
-        )
-        if getattr(self, "_forward", None) is None:
-            self._forward = self._inference_function(self.model_)
-        logits = batched_logits(self._forward, X)
+        logits = self._logits(X)
         return logits.ravel() if self._binary else logits
 
     def predict_proba(self, X):
@@ -401,13 +666,15 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             binary classifiers.
         """
         check_is_fitted(self)
-        proba = _probabilities(self.decision_function(X))
+        proba = _probabilities(self._logits(X))
         if self._binary:
-            return np.column_stack([1.0 - proba, proba])
+            return np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
         return proba
 
     def predict(self, X):
         """Predict labels: each probability compared with its threshold.
+
+        ``min_labels`` and ``max_labels`` then bound the labels per sample.
 
         Parameters
         ----------
@@ -420,10 +687,27 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             1-D binary target, the predicted classes, shape (n_samples,).
         """
         check_is_fitted(self)
-        proba = _probabilities(self.decision_function(X))
+        proba = _probabilities(self._logits(X))
         if self._binary:
-            return self.classes_[(proba >= self.thresholds_[0]).astype(int)]
-        return (proba >= self.thresholds_).astype(self._target_dtype)
+            return self.classes_[(proba[:, 0] >= self.thresholds_[0]).astype(int)]
+        if self.min_labels == 0 and self.max_labels is None:
+            return (proba >= self.thresholds_).astype(self._target_dtype)
+        labels = decode(
+            proba,
+            self.thresholds_,
+            min_labels=self.min_labels,
+            max_labels=self.max_labels,
+        )
+        return labels.astype(self._target_dtype)
+
+    def _forget_fit(self):
+        """Drop every fitted attribute, so a failed refit cannot predict."""
+        fitted = [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]
+        for name in fitted + ["_forward"]:
+            self.__dict__.pop(name, None)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "thresholds_")
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -440,26 +724,19 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def _tune_thresholds(forward, X_val, Y_val):
-    """Tune per-label F1 thresholds on held-out rows.
+def _rows(part, rows):
+    """Index rows of an array, a sparse matrix, or None.
 
     Parameters
     ----------
-    forward : callable
-        Inference function of the trained network.
-    X_val : array-like of shape (n_validation, n_features)
-    Y_val : ndarray or sparse matrix of shape (n_validation, n_labels)
+    part : ndarray, sparse matrix or None
+    rows : ndarray of int
 
     Returns
     -------
-    thresholds : ndarray of shape (n_labels,)
+    subset : same type as ``part``
     """
-    scores = _probabilities(batched_logits(forward, X_val))
-    labels = Y_val.toarray() if sp.issparse(Y_val) else Y_val
-    thresholds, _ = best_fbeta_thresholds(
-        labels, scores, beta=1.0, fallback=FALLBACK_THRESHOLD
-    )
-    return thresholds
+    return None if part is None else part[rows]
 
 
 def _probabilities(logits):

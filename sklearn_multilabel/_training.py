@@ -1,16 +1,13 @@
 """The epoch loop: seeded shuffling, early stopping, divergence checks."""
 
 import sys
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from sklearn_multilabel._batches import dense_rows
 from sklearn_multilabel._inference import batched_logits
-from sklearn_multilabel._losses import (
-    binary_crossentropy_from_logits,
-    binary_crossentropy_numpy,
-)
 
 
 @dataclass
@@ -65,11 +62,30 @@ class TrainingHistory:
     best_epoch: int = 0
 
 
-def train(model, forward, X, Y, schedule, validation=None):
+@dataclass
+class Objective:
+    """The loss, in its two forms.
+
+    Parameters
+    ----------
+    keras_loss : callable
+        ``keras_loss(Y, logits, sample_weight) -> scalar tensor``, minimised.
+    numpy_loss : callable
+        ``numpy_loss(Y, logits, sample_weight) -> float``, the same formula,
+        used to monitor held-out rows.
+    """
+
+    keras_loss: object
+    numpy_loss: object
+
+
+def train(model, forward, data, schedule, objective, validation=None):
     """Train ``model`` in place and keep the weights of its best epoch.
 
     The monitored loss is the validation loss when ``validation`` is given,
     else the training loss (as ``MLPClassifier`` does without early stopping).
+    A ``KeyboardInterrupt`` after the first epoch ends training with a
+    warning and the best weights so far; during the first, it propagates.
 
     Parameters
     ----------
@@ -77,10 +93,11 @@ def train(model, forward, X, Y, schedule, validation=None):
         Network returning logits.
     forward : callable
         Inference function of ``model`` (see ``compile_forward``).
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-    Y : ndarray or sparse matrix of shape (n_samples, n_labels)
+    data : tuple (X, Y, sample_weight)
+        Training rows; ``sample_weight`` of shape (n_samples,) or None.
     schedule : TrainingSchedule
-    validation : tuple (X_val, Y_val) or None, default=None
+    objective : Objective
+    validation : tuple (X_val, Y_val, sample_weight_val) or None, default=None
 
     Returns
     -------
@@ -91,17 +108,29 @@ def train(model, forward, X, Y, schedule, validation=None):
     ValueError
         If the loss becomes NaN or infinite.
     """
-    step = _make_train_step(model, schedule.learning_rate, X.shape[1], Y.shape[1])
+    X, Y, _ = data
+    step = _make_train_step(
+        model, objective.keras_loss, schedule.learning_rate, X.shape[1], Y.shape[1]
+    )
     rng = np.random.default_rng(schedule.shuffle_seed)
     history = TrainingHistory()
     best_loss, best_weights, stale_epochs = np.inf, model.get_weights(), 0
     for epoch in range(schedule.max_iter):
-        history.loss.append(_run_epoch(step, X, Y, schedule.batch_size, rng))
+        try:
+            history.loss.append(_run_epoch(step, data, schedule.batch_size, rng))
+        except KeyboardInterrupt:
+            if epoch == 0:
+                raise
+            warnings.warn(
+                f"Training interrupted during epoch {epoch + 1}; keeping the "
+                f"weights of epoch {history.best_epoch + 1}, the best so far.",
+                UserWarning,
+                stacklevel=3,
+            )
+            break
         monitored = history.loss[-1]
         if validation is not None:
-            X_val, Y_val = validation
-            val_logits = batched_logits(forward, X_val)
-            monitored = binary_crossentropy_numpy(_dense(Y_val), val_logits)
+            monitored = _validation_loss(forward, validation, objective)
             history.val_loss.append(monitored)
         if not np.isfinite(monitored):
             raise ValueError(
@@ -111,10 +140,7 @@ def train(model, forward, X, Y, schedule, validation=None):
             )
         if schedule.verbose:
             _report(epoch, history)
-        if monitored < best_loss - schedule.tol:
-            stale_epochs = 0
-        else:
-            stale_epochs += 1
+        stale_epochs = 0 if monitored < best_loss - schedule.tol else stale_epochs + 1
         if monitored < best_loss:
             best_loss, best_weights = monitored, model.get_weights()
             history.best_epoch = epoch
@@ -124,14 +150,32 @@ def train(model, forward, X, Y, schedule, validation=None):
     return history
 
 
-def _run_epoch(step, X, Y, batch_size, rng):
+def _validation_loss(forward, validation, objective):
+    """Return the loss of the current network on held-out rows.
+
+    Parameters
+    ----------
+    forward : callable
+    validation : tuple (X_val, Y_val, sample_weight_val)
+    objective : Objective
+
+    Returns
+    -------
+    loss : float
+    """
+    X_val, Y_val, weight = validation
+    logits = batched_logits(forward, X_val)
+    return objective.numpy_loss(dense_rows(Y_val, slice(None)), logits, weight)
+
+
+def _run_epoch(step, data, batch_size, rng):
     """Run one pass over shuffled rows and return the mean batch loss.
 
     Parameters
     ----------
     step : callable
-        ``step(X_batch, Y_batch) -> loss``.
-    X, Y : array-like
+        ``step(X_batch, Y_batch, weight_batch) -> loss``.
+    data : tuple (X, Y, sample_weight)
     batch_size : int
     rng : numpy.random.Generator
 
@@ -139,26 +183,31 @@ def _run_epoch(step, X, Y, batch_size, rng):
     -------
     loss : float
     """
+    X, Y, sample_weight = data
     order = rng.permutation(X.shape[0])
     losses = []
     for start in range(0, len(order), batch_size):
         rows = np.sort(order[start : start + batch_size])
-        losses.append(step(dense_rows(X, rows), dense_rows(Y, rows)))
+        weight = _batch_weight(sample_weight, rows)
+        losses.append(step(dense_rows(X, rows), dense_rows(Y, rows), weight))
     return float(np.mean([float(loss) for loss in losses]))
 
 
-def _dense(Y):
-    """Return ``Y`` as a dense float32 array.
+def _batch_weight(sample_weight, rows):
+    """Return the float32 weights of a batch, ones when unweighted.
 
     Parameters
     ----------
-    Y : ndarray or sparse matrix
+    sample_weight : ndarray of shape (n_samples,) or None
+    rows : ndarray of int
 
     Returns
     -------
-    Y : ndarray
+    weight : ndarray of shape (len(rows),)
     """
-    return dense_rows(Y, slice(None))
+    if sample_weight is None:
+        return np.ones(len(rows), dtype=np.float32)
+    return np.asarray(sample_weight[rows], dtype=np.float32)
 
 
 def _report(epoch, history):
@@ -175,19 +224,21 @@ def _report(epoch, history):
     print(line, file=sys.stdout, flush=True)
 
 
-def _make_train_step(model, learning_rate, n_features, n_labels):
-    """Return a traced gradient step of Adam on binary cross-entropy.
+def _make_train_step(model, loss, learning_rate, n_features, n_labels):
+    """Return a traced Adam step on ``loss`` plus the network's penalties.
 
     Parameters
     ----------
     model : keras.Model
+    loss : callable
+        ``loss(Y, logits, sample_weight) -> scalar tensor``.
     learning_rate : float
     n_features, n_labels : int
 
     Returns
     -------
     step : callable
-        ``step(X_batch, Y_batch) -> loss`` (scalar tensor).
+        ``step(X_batch, Y_batch, weight_batch) -> loss`` (scalar tensor).
     """
     import keras
     import tensorflow as tf
@@ -197,17 +248,18 @@ def _make_train_step(model, learning_rate, n_features, n_labels):
     specs = [
         tf.TensorSpec((None, n_features), tf.float32),
         tf.TensorSpec((None, n_labels), tf.float32),
+        tf.TensorSpec((None,), tf.float32),
     ]
 
     @tf.function(input_signature=specs)
-    def step(X_batch, Y_batch):
+    def step(X_batch, Y_batch, weight_batch):
         with tf.GradientTape() as tape:
             logits = model(X_batch, training=True)
-            loss = binary_crossentropy_from_logits(Y_batch, logits)
+            value = loss(Y_batch, logits, weight_batch)
             if model.losses:
-                loss = loss + tf.add_n(model.losses)
-        gradients = tape.gradient(loss, model.trainable_variables)
+                value = value + tf.add_n(model.losses)
+        gradients = tape.gradient(value, model.trainable_variables)
         optimizer.apply(gradients, model.trainable_variables)
-        return loss
+        return value
 
     return step

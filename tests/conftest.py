@@ -26,9 +26,9 @@ def multilabel_data():
 def imbalanced_data():
     """Features and 4 labels of decreasing frequency (40% down to 4%)."""
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(600, 8))
+    X = rng.normal(size=(1000, 8))
     rates = np.array([0.4, 0.2, 0.1, 0.04])
     offsets = np.diag(np.quantile(X[:, :4], 1 - rates, axis=0))
-    noise = rng.normal(scale=0.3, size=(600, 4))
+    noise = rng.normal(scale=1.0, size=(1000, 4))
     Y = (X[:, :4] + noise > offsets).astype(int)
     return X, Y

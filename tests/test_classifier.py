@@ -15,6 +15,7 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score
 
 from sklearn_multilabel import MultiLabelNNClassifier
+from sklearn_multilabel._tuning import tune_thresholds
 
 from .conftest import FAST
 
@@ -81,7 +82,7 @@ def test_numpy_inference_matches_keras(fitted, multilabel_data):
 def test_tuned_thresholds_differ_from_half_on_rare_labels(imbalanced_data):
     """Check that rare labels get their own cut and that it helps macro-F1."""
     X, Y = imbalanced_data
-    X_train, Y_train, X_test, Y_test = X[:400], Y[:400], X[400:], Y[400:]
+    X_train, Y_train, X_test, Y_test = X[:600], Y[:600], X[600:], Y[600:]
     tuned = MultiLabelNNClassifier(**FAST).fit(X_train, Y_train)
     half = clone(tuned).set_params(threshold=0.5).fit(X_train, Y_train)
     assert not np.allclose(tuned.thresholds_, 0.5)
@@ -117,14 +118,22 @@ def test_bad_threshold_array(multilabel_data, threshold, err_msg):
         MultiLabelNNClassifier(**FAST, threshold=threshold).fit(X, Y)
 
 
-def test_label_without_validation_positive_keeps_fallback():
-    """Check that a label never positive keeps the documented 0.5 threshold."""
+@pytest.mark.parametrize("shrinkage", [0.0, 10.0])
+def test_label_without_positive_gets_documented_threshold(shrinkage):
+    """Check the rule for a label never positive in the tuning rows: 0.5
+    without shrinkage, the global micro-F1 threshold with it."""
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(100, 4))
-    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, np.zeros(100)]).astype(int)
-    clf = MultiLabelNNClassifier(**FAST).fit(X, Y)
-    assert clf.thresholds_[2] == 0.5
+    X = rng.normal(size=(200, 4))
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, np.zeros(200)]).astype(int)
+    clf = MultiLabelNNClassifier(**FAST, threshold_shrinkage=shrinkage).fit(X, Y)
     assert not np.any(clf.predict(X)[:, 2])
+    clf.retune_thresholds(X, Y)
+    proba = clf.predict_proba(X)
+    expected = 0.5
+    if shrinkage:
+        expected = tune_thresholds(Y, proba, "global_micro_f1").thresholds[2]
+    assert clf.thresholds_[2] == expected
+    assert clf.threshold_search_.per_label["n_positives"][2] == 0
 
 
 def test_early_stopping_stops_before_max_iter(multilabel_data):
@@ -302,3 +311,34 @@ def test_diverging_training_raises(multilabel_data):
         clf.fit(X * 1e30, Y)
     with pytest.raises(NotFittedError):
         clf.predict(X)
+
+
+@pytest.mark.parametrize("interrupted_epoch", [1, 3])
+def test_keyboard_interrupt(multilabel_data, monkeypatch, interrupted_epoch):
+    """Check that Ctrl-C after the first epoch keeps the best weights with a
+    warning, and during the first leaves the estimator unfitted."""
+    from sklearn.exceptions import NotFittedError
+
+    from sklearn_multilabel import _training
+
+    X, Y = multilabel_data
+    run_epoch, calls = _training._run_epoch, []
+
+    def interrupting_epoch(*args):
+        calls.append(1)
+        if len(calls) == interrupted_epoch:
+            raise KeyboardInterrupt
+        return run_epoch(*args)
+
+    monkeypatch.setattr(_training, "_run_epoch", interrupting_epoch)
+    clf = MultiLabelNNClassifier(**FAST)
+    if interrupted_epoch == 1:
+        with pytest.raises(KeyboardInterrupt):
+            clf.fit(X, Y)
+        with pytest.raises(NotFittedError):
+            clf.predict(X)
+        return
+    with pytest.warns(UserWarning, match="interrupted during epoch 3"):
+        clf.fit(X, Y)
+    assert clf.n_iter_ == 2
+    assert clf.predict(X).shape == Y.shape

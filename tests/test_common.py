@@ -13,14 +13,32 @@ THRESHOLD_AT_HALF = (
     "configuration passes it."
 )
 
-# Checks expected to fail, each with its reason. Only the tuned-threshold
-# configuration has any; the fixed-threshold one must pass them all.
+CLASS_WEIGHT_AT_HALF = (
+    "The check expects class weights to move predictions at the 0.5 cut; tuned "
+    "thresholds re-balance the classes by design. The fixed-threshold "
+    "configuration passes it."
+)
+WEIGHTS_ARE_NOT_REPETITIONS = (
+    "Minibatch training with shuffled rows and a stratified validation split: "
+    "a row repeated k times lands in other batches (and maybe the validation "
+    "split) than one row weighted k, so the two agree only in expectation, as "
+    "for scikit-learn's own SGD-trained MLPClassifier. tests/test_imbalance.py "
+    "checks weighted training properties that do hold."
+)
+
+# Checks expected to fail, each with its reason.
 EXPECTED_FAILED_CHECKS = {
     "tuned": {
         "check_classifiers_train": THRESHOLD_AT_HALF,
         "check_classifier_multioutput": THRESHOLD_AT_HALF,
+        "check_class_weight_classifiers": CLASS_WEIGHT_AT_HALF,
+        "check_sample_weight_equivalence_on_dense_data": WEIGHTS_ARE_NOT_REPETITIONS,
+        "check_sample_weight_equivalence_on_sparse_data": WEIGHTS_ARE_NOT_REPETITIONS,
     },
-    "fixed": {},
+    "fixed": {
+        "check_sample_weight_equivalence_on_dense_data": WEIGHTS_ARE_NOT_REPETITIONS,
+        "check_sample_weight_equivalence_on_sparse_data": WEIGHTS_ARE_NOT_REPETITIONS,
+    },
 }
 
 CONFIGURATIONS = {
