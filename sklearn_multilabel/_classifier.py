@@ -1,10 +1,8 @@
 """MultiLabelNNClassifier: a Keras network with one sigmoid per label."""
 
-from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
@@ -17,21 +15,20 @@ from sklearn.utils.validation import (
 
 from sklearn_multilabel._backend import limit_tensorflow_threads
 from sklearn_multilabel._inference import batched_logits, compile_forward, numpy_forward
-from sklearn_multilabel._losses import LOSSES, loss_numpy, make_loss
+from sklearn_multilabel._losses import LOSSES
 from sklearn_multilabel._splitting import validation_split
-from sklearn_multilabel._thresholds import decode
-from sklearn_multilabel._training import Objective, TrainingSchedule, train
-from sklearn_multilabel._tuning import (
-    DEFAULT_SHRINKAGE,
-    STRATEGIES,
-    fold_splits,
-    tune_thresholds,
+from sklearn_multilabel._threshold_step import (
+    check_label_bounds,
+    cross_fitted_scores,
+    fixed_thresholds,
+    is_strategy,
+    search_thresholds,
 )
+from sklearn_multilabel._thresholds import decode
+from sklearn_multilabel._training import TrainingSchedule, make_objective, train
+from sklearn_multilabel._tuning import DEFAULT_SHRINKAGE, STRATEGIES
 from sklearn_multilabel._validation import encode_target, reject_label_lists
 from sklearn_multilabel._weights import positive_weights
-
-# Labels whose strategy has no optimum on the tuning rows keep this cut.
-FALLBACK_THRESHOLD = 0.5
 
 
 class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
@@ -306,24 +303,28 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         Y, classes, binary = encode_target(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        thresholds = self._fixed_thresholds(Y.shape[1])
-        self._check_label_bounds(Y.shape[1])
+        thresholds = fixed_thresholds(self.threshold, Y.shape[1])
+        check_label_bounds(self.min_labels, self.max_labels, Y.shape[1])
         seeds = check_random_state(self.random_state).randint(0, 2**30, size=4)
-        tuning = None
         if thresholds is None and self.threshold_cv is not None:
-            tuning = self._out_of_fold_tuning_data(X, Y, sample_weight, int(seeds[3]))
+            scores, Y_tune = cross_fitted_scores(
+                self._fold_fit_and_score,
+                X,
+                Y,
+                sample_weight,
+                self.threshold_cv,
+                seeds[3],
+            )
         model, history, forward, validation = self._fit_network(
             X, Y, sample_weight, classes, binary, seeds
         )
+        search = None
         if thresholds is None:
-            X_tune, Y_tune = tuning or (validation[0], validation[1])
-            scores = (
-                X_tune if tuning else _probabilities(batched_logits(forward, X_tune))
-            )
-            search = self._search_thresholds(Y_tune, scores)
+            if self.threshold_cv is None:
+                scores = _probabilities(batched_logits(forward, validation[0]))
+                Y_tune = validation[1]
+            search = self._search(Y_tune, scores, self.threshold)
             thresholds = search.thresholds
-        else:
-            search = None
 
         # Published only now, so that a failed fit leaves nothing that predicts.
         self.classes_, self._binary, self._target_dtype = classes, binary, y.dtype
@@ -357,7 +358,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         validation : tuple (X_val, Y_val, sample_weight_val) or None
         """
         needs_validation = self.early_stopping or (
-            self._fixed_thresholds(Y.shape[1]) is None and self.threshold_cv is None
+            is_strategy(self.threshold) and self.threshold_cv is None
         )
         data, validation = (X, Y, sample_weight), None
         if needs_validation:
@@ -375,60 +376,37 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             compile_forward(model, X.shape[1]),
             data,
             self._schedule(data[0].shape[0], int(seeds[2])),
-            self._objective(pos_weight),
+            make_objective(
+                self.loss,
+                pos_weight=pos_weight,
+                gamma=self.gamma,
+                alpha=self.focal_alpha,
+                gamma_pos=self.gamma_pos,
+                gamma_neg=self.gamma_neg,
+                clip=self.clip,
+            ),
             validation=validation if self.early_stopping else None,
         )
         return model, history, self._inference_function(model), validation
 
-    def _out_of_fold_tuning_data(self, X, Y, sample_weight, seed):
-        """Cross-fit the network to get probabilities of rows it did not see.
+    def _fold_fit_and_score(self, X_train, Y_train, weight, X_test):
+        """Fit a fixed-threshold copy on some rows and score others.
 
         Parameters
         ----------
-        X, Y : array-like
-        sample_weight : ndarray or None
-        seed : int
+        X_train, Y_train : array-like
+        weight : ndarray or None
+        X_test : array-like
 
         Returns
         -------
-        scores, Y : ndarray of shape (n_samples, n_labels)
-            Out-of-fold probabilities, and the dense targets.
+        proba : ndarray of shape (n_test, n_labels)
         """
-        labels = Y.toarray() if sp.issparse(Y) else np.asarray(Y)
-        scores = np.empty(labels.shape)
-        fold_model = self.__class__(**{**self.get_params(), "threshold": 0.5})
-        fold_model.set_params(threshold_cv=None, min_labels=0, max_labels=None)
-        for train_rows, test_rows in fold_splits(
-            labels.astype(int), self.threshold_cv, seed
-        ):
-            weight = None if sample_weight is None else sample_weight[train_rows]
-            fold_model.fit(X[train_rows], labels[train_rows], sample_weight=weight)
-            scores[test_rows] = _probabilities(
-                batched_logits(fold_model._forward, X[test_rows])
-            )
-        return scores, labels
-
-    def _search_thresholds(self, Y_tune, scores):
-        """Run the threshold strategy on tuning rows.
-
-        Parameters
-        ----------
-        Y_tune : ndarray or sparse matrix of shape (n_rows, n_labels)
-        scores : ndarray of shape (n_rows, n_labels)
-
-        Returns
-        -------
-        search : ThresholdSearch
-        """
-        labels = Y_tune.toarray() if sp.issparse(Y_tune) else np.asarray(Y_tune)
-        return tune_thresholds(
-            labels.astype(int),
-            scores,
-            self.threshold,
-            beta=self.beta,
-            shrinkage=self.threshold_shrinkage,
-            fallback=FALLBACK_THRESHOLD,
+        fold_model = self.__class__(**self.get_params()).set_params(
+            threshold=0.5, threshold_cv=None, min_labels=0, max_labels=None
         )
+        fold_model.fit(X_train, Y_train, sample_weight=weight)
+        return _probabilities(batched_logits(fold_model._forward, X_test))
 
     def retune_thresholds(self, X, y):
         """Re-tune ``thresholds_`` on new held-out rows, without retraining.
@@ -454,84 +432,31 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 f"y has {Y.shape[1]} labels but the estimator was fitted on "
                 f"{len(self.thresholds_)}: pass targets with the same labels."
             )
+        strategy = self.threshold if is_strategy(self.threshold) else "f1"
         scores = _probabilities(self._logits(X))
-        estimator = self
-        if not (isinstance(self.threshold, str) or callable(self.threshold)):
-            estimator = self.__class__(**{**self.get_params(), "threshold": "f1"})
-        self.threshold_search_ = estimator._search_thresholds(
-            Y, scores.reshape(Y.shape)
-        )
+        self.threshold_search_ = self._search(Y, scores, strategy)
         self.thresholds_ = self.threshold_search_.thresholds
         return self
 
-    def _fixed_thresholds(self, n_labels):
-        """Return the thresholds fixed by ``threshold``, or None to tune them.
+    def _search(self, Y_tune, scores, strategy):
+        """Tune thresholds with this estimator's strategy parameters.
 
         Parameters
         ----------
-        n_labels : int
+        Y_tune : ndarray or sparse matrix of shape (n_rows, n_labels)
+        scores : ndarray of shape (n_rows, n_labels)
+        strategy : str or callable
 
         Returns
         -------
-        thresholds : ndarray of shape (n_labels,) or None
+        search : ThresholdSearch
         """
-        if isinstance(self.threshold, str) or callable(self.threshold):
-            return None
-        thresholds = np.asarray(self.threshold, dtype=np.float64)
-        if thresholds.ndim == 0:
-            return np.full(n_labels, float(thresholds))
-        if thresholds.shape != (n_labels,) or np.any(
-            (thresholds < 0) | (thresholds > 1)
-        ):
-            raise ValueError(
-                f"threshold has shape {thresholds.shape} with values in "
-                f"[{thresholds.min(initial=0):g}, {thresholds.max(initial=0):g}], "
-                f"but y has {n_labels} labels: pass one probability in [0, 1] per "
-                f"label, a single float, or one of {STRATEGIES}."
-            )
-        return thresholds
-
-    def _check_label_bounds(self, n_labels):
-        """Check ``min_labels`` and ``max_labels`` against the label count.
-
-        Parameters
-        ----------
-        n_labels : int
-        """
-        if self.min_labels > n_labels or (
-            self.max_labels is not None and self.max_labels < self.min_labels
-        ):
-            raise ValueError(
-                f"min_labels={self.min_labels} and max_labels={self.max_labels} "
-                f"are incompatible with {n_labels} labels: pass "
-                "0 <= min_labels <= max_labels and min_labels <= n_labels."
-            )
-
-    def _objective(self, pos_weight):
-        """Return the loss in its Keras and numpy forms.
-
-        Parameters
-        ----------
-        pos_weight : ndarray of shape (n_labels,) or None
-
-        Returns
-        -------
-        objective : Objective
-        """
-        params = {
-            "pos_weight": pos_weight,
-            "gamma": self.gamma,
-            "alpha": self.focal_alpha,
-            "gamma_pos": self.gamma_pos,
-            "gamma_neg": self.gamma_neg,
-            "clip": self.clip,
-        }
-        numpy_loss = partial(loss_numpy, self.loss, **params)
-        return Objective(
-            keras_loss=make_loss(self.loss, **params),
-            numpy_loss=lambda Y, logits, weight: numpy_loss(
-                Y, logits, sample_weight=weight
-            ),
+        return search_thresholds(
+            Y_tune,
+            scores,
+            strategy,
+            beta=self.beta,
+            shrinkage=self.threshold_shrinkage,
         )
 
     def _build_network(self, X_shape, n_labels, seed):

@@ -8,6 +8,7 @@ import numpy as np
 
 from sklearn_multilabel._batches import dense_rows
 from sklearn_multilabel._inference import batched_logits
+from sklearn_multilabel._losses import loss_numpy, make_loss
 
 
 @dataclass
@@ -77,6 +78,27 @@ class Objective:
 
     keras_loss: object
     numpy_loss: object
+
+
+def make_objective(loss, **params):
+    """Return a loss and its numpy twin, with the same parameters.
+
+    Parameters
+    ----------
+    loss : str
+        One of ``LOSSES``.
+    **params : dict
+        Keyword arguments of ``make_loss`` (``pos_weight``, ``gamma``, ...).
+
+    Returns
+    -------
+    objective : Objective
+    """
+
+    def numpy_loss(Y, logits, weight):
+        return loss_numpy(loss, Y, logits, sample_weight=weight, **params)
+
+    return Objective(keras_loss=make_loss(loss, **params), numpy_loss=numpy_loss)
 
 
 def train(model, forward, data, schedule, objective, validation=None):
