@@ -6,7 +6,6 @@ first ``fit`` (or on the first prediction of an unpickled estimator).
 
 from sklearn_multilabel._classifier import MultiLabelNNClassifier
 from sklearn_multilabel._scikeras import ScikerasBuilder
-
-__version__ = "0.1.0"
+from sklearn_multilabel._version import __version__
 
 __all__ = ["MultiLabelNNClassifier", "ScikerasBuilder", "__version__"]

@@ -28,6 +28,7 @@ from sklearn_multilabel._thresholds import decode
 from sklearn_multilabel._training import TrainingSchedule, make_objective, train
 from sklearn_multilabel._tuning import DEFAULT_SHRINKAGE, STRATEGIES
 from sklearn_multilabel._validation import encode_target, reject_label_lists
+from sklearn_multilabel._version import STATE_FORMAT, __version__
 from sklearn_multilabel._weights import positive_weights
 
 
@@ -637,7 +638,20 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_forward", None)
+        if "thresholds_" in state:
+            state["_state_format"] = (STATE_FORMAT, __version__)
         return state
+
+    def __setstate__(self, state):
+        saved = state.get("_state_format", (STATE_FORMAT, __version__))
+        if "thresholds_" in state and saved[0] != STATE_FORMAT:
+            raise ValueError(
+                f"This MultiLabelNNClassifier was fitted with sklearn_multilabel "
+                f"{saved[1]} (fitted-state format {saved[0]}); this is "
+                f"sklearn_multilabel {__version__} (format {STATE_FORMAT}), which "
+                "cannot read it. Load it with the version that saved it, or refit."
+            )
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

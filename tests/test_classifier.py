@@ -342,3 +342,13 @@ def test_keyboard_interrupt(multilabel_data, monkeypatch, interrupted_epoch):
         clf.fit(X, Y)
     assert clf.n_iter_ == 2
     assert clf.predict(X).shape == Y.shape
+
+
+def test_pickle_from_another_state_format_is_refused(fitted):
+    """Check that a pickle of an incompatible fitted-state format names both
+    versions instead of predicting wrongly."""
+    state = fitted.__getstate__()
+    state["_state_format"] = (0, "0.0.1")
+    restored = MultiLabelNNClassifier.__new__(MultiLabelNNClassifier)
+    with pytest.raises(ValueError, match=r"0\.0\.1 \(fitted-state format 0\).*refit"):
+        restored.__setstate__(state)
