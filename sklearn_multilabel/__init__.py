@@ -5,7 +5,19 @@ first ``fit`` (or on the first prediction of an unpickled estimator).
 """
 
 from sklearn_multilabel._classifier import MultiLabelNNClassifier
+from sklearn_multilabel._cross_fitting import out_of_fold_scores
 from sklearn_multilabel._scikeras import ScikerasBuilder
+from sklearn_multilabel._tuner import MultiLabelThresholdTuner
+from sklearn_multilabel._tuning import STRATEGIES, ThresholdSearch, tune_thresholds
 from sklearn_multilabel._version import __version__
 
-__all__ = ["MultiLabelNNClassifier", "ScikerasBuilder", "__version__"]
+__all__ = [
+    "STRATEGIES",
+    "MultiLabelNNClassifier",
+    "MultiLabelThresholdTuner",
+    "ScikerasBuilder",
+    "ThresholdSearch",
+    "__version__",
+    "out_of_fold_scores",
+    "tune_thresholds",
+]

@@ -3,7 +3,8 @@
 import numpy as np
 import scipy.sparse as sp
 
-from sklearn_multilabel._tuning import STRATEGIES, fold_splits, tune_thresholds
+from sklearn_multilabel._cross_fitting import fold_splits
+from sklearn_multilabel._tuning import STRATEGIES, tune_thresholds
 
 # Labels whose strategy has no optimum on the tuning rows keep this cut.
 FALLBACK_THRESHOLD = 0.5

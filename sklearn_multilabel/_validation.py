@@ -137,6 +137,8 @@ def _encode_binary(y):
     check_classification_targets(y)
     target_type = type_of_target(y, input_name="y")
     classes = np.unique(y)
+    if len(classes) == 0:
+        raise ValueError(f"y is empty: {HOW_TO_ENCODE}, with at least one row.")
     if target_type == "multiclass":
         raise ValueError(
             "Only binary classification is supported for a 1-D y, and y has "

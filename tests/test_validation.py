@@ -86,3 +86,9 @@ def test_boolean_indicator_is_accepted():
     """Check that a boolean indicator matrix is a valid multi-label target."""
     Y, _, _ = encode_target(np.array([[True, False], [False, True]]))
     assert_array_equal(Y, [[1, 0], [0, 1]])
+
+
+def test_empty_target_is_refused():
+    """Check that an empty 1-D target gets a ValueError, not an IndexError."""
+    with pytest.raises(ValueError, match="y is empty"):
+        encode_target(np.array([], dtype=int))

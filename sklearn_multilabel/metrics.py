@@ -1,0 +1,111 @@
+"""Per-label metrics that scikit-learn does not provide in one place."""
+
+import numpy as np
+from sklearn.metrics import precision_recall_fscore_support
+
+from sklearn_multilabel._thresholds import (
+    _check_targets,
+    _check_thresholds,
+    apply_thresholds,
+)
+
+REPORT_COLUMNS = ("support", "threshold", "precision", "recall", "f1")
+
+
+class _TextReport(dict):
+    """A dict of report columns whose ``str`` is an aligned text table."""
+
+    def __str__(self):
+        names = [str(name) for name in self["label"]]
+        width = max(len("label"), *(len(name) for name in names))
+        lines = [f"{'label':<{width}}" + "".join(f"{c:>11}" for c in REPORT_COLUMNS)]
+        for j, name in enumerate(names):
+            cells = [f"{self['support'][j]:>11d}"] + [
+                f"{self[c][j]:>11.4f}" for c in REPORT_COLUMNS[1:]
+            ]
+            lines.append(f"{name:<{width}}" + "".join(cells))
+        return "\n".join(lines)
+
+
+def per_label_report(
+    Y_true, Y_pred_or_scores, thresholds=None, label_names=None, as_frame=True
+):
+    """Report support, threshold, precision, recall and F1 of every label.
+
+    Parameters
+    ----------
+    Y_true : array-like of shape (n_samples, n_labels)
+        Multi-hot indicator matrix of 0/1 true labels.
+    Y_pred_or_scores : array-like of shape (n_samples, n_labels)
+        0/1 predictions when `thresholds` is None; otherwise scores, predicted
+        positive where ``score >= threshold``.
+    thresholds : float or array-like of shape (n_labels,), default=None
+        Per-label thresholds applied to the scores, e.g. an estimator's
+        ``thresholds_``; None when predictions are given (the threshold column
+        is then NaN).
+    label_names : array-like of shape (n_labels,), default=None
+        Row names; None for the label indices.
+    as_frame : bool, default=True
+        Return a pandas DataFrame (pandas required). If False, return a dict
+        of arrays (``label`` and the five columns) whose ``str()`` is an
+        aligned text table, needing no pandas.
+
+    Returns
+    -------
+    report : pandas.DataFrame or dict
+        One row per label: ``support`` (true positives + false negatives),
+        ``threshold``, ``precision``, ``recall`` and ``f1``. Precision of a
+        label never predicted, and recall and F1 of a label without a
+        positive and never predicted, are 0, as scikit-learn's
+        ``zero_division=0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_multilabel.metrics import per_label_report
+    >>> Y_true = np.array([[1, 0], [1, 1], [0, 1]])
+    >>> scores = np.array([[0.9, 0.2], [0.4, 0.8], [0.3, 0.6]])
+    >>> print(per_label_report(Y_true, scores, [0.35, 0.5], as_frame=False))
+    label    support  threshold  precision     recall         f1
+    0              2     0.3500     1.0000     1.0000     1.0000
+    1              2     0.5000     1.0000     1.0000     1.0000
+    """
+    Y_true, values = _check_targets(Y_true, Y_pred_or_scores)
+    n_labels = Y_true.shape[1]
+    if thresholds is None:
+        if not np.isin(values, (0, 1)).all():
+            raise ValueError(
+                "Y_pred_or_scores holds values other than 0 and 1 but thresholds "
+                "is None: pass 0/1 predictions, or scores with their thresholds "
+                "(e.g. thresholds=estimator.thresholds_)."
+            )
+        Y_pred, threshold_column = values.astype(np.int64), np.full(n_labels, np.nan)
+    else:
+        threshold_column = _check_thresholds(thresholds, n_labels)
+        Y_pred = apply_thresholds(values, threshold_column)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        Y_true, Y_pred, average=None, labels=np.arange(n_labels), zero_division=0.0
+    )
+    names = np.arange(n_labels) if label_names is None else np.asarray(label_names)
+    if names.shape != (n_labels,):
+        raise ValueError(
+            f"label_names has shape {names.shape} but there are {n_labels} labels: "
+            "pass one name per label."
+        )
+    columns = {
+        "support": support.astype(np.int64),
+        "threshold": threshold_column,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+    }
+    if not as_frame:
+        return _TextReport(label=names, **columns)
+    try:
+        import pandas as pd
+    except ImportError as error:
+        raise ImportError(
+            "per_label_report(as_frame=True) needs pandas: pip install pandas, or "
+            "pass as_frame=False for a dict that prints as a text table."
+        ) from error
+    return pd.DataFrame(columns, index=pd.Index(names, name="label"))
