@@ -6,6 +6,7 @@ first ``fit`` (or on the first prediction of an unpickled estimator).
 
 from sklearn_multilabel._classifier import MultiLabelNNClassifier
 from sklearn_multilabel._cross_fitting import out_of_fold_scores
+from sklearn_multilabel._persistence import load_model, save_model
 from sklearn_multilabel._scikeras import ScikerasBuilder
 from sklearn_multilabel._tuner import MultiLabelThresholdTuner
 from sklearn_multilabel._tuning import STRATEGIES, ThresholdSearch, tune_thresholds
@@ -18,6 +19,8 @@ __all__ = [
     "ScikerasBuilder",
     "ThresholdSearch",
     "__version__",
+    "load_model",
     "out_of_fold_scores",
+    "save_model",
     "tune_thresholds",
 ]

@@ -7,6 +7,7 @@ import contextlib
 import random
 
 import keras
+import numpy as np
 
 # MLPClassifier's activation names, mapped to Keras'.
 ACTIVATIONS = {
@@ -71,7 +72,36 @@ def build_default_network(meta, *, hidden_layer_sizes, activation, dropout, l2):
         kernel_regularizer=regularizer,
         name="logits",
     )(hidden)
-    return keras.Model(inputs, logits, name="multilabel_mlp")
+    model = keras.Model(inputs, logits, name="multilabel_mlp")
+    _initialise_from_numpy(model, seed)
+    return model
+
+
+def _initialise_from_numpy(model, seed):
+    """Give every Dense layer Glorot-uniform kernels drawn by numpy, zero biases.
+
+    Keras' seeded initializers draw from each backend's own generator, so the
+    same seed gives other weights on TensorFlow, JAX and PyTorch; numpy's
+    generator makes the starting network, and so the trained one up to float32
+    rounding, the same on every backend. The layers keep their seeded Keras
+    initializers, which a clone of the model uses.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Built network.
+    seed : int
+    """
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if not isinstance(layer, keras.layers.Dense):
+            continue
+        fan_in, fan_out = layer.kernel.shape
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        kernel = rng.uniform(-limit, limit, size=(fan_in, fan_out))
+        layer.set_weights(
+            [kernel.astype(np.float32), np.zeros(fan_out, dtype=np.float32)]
+        )
 
 
 def build_custom_network(builder, meta):

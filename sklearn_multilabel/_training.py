@@ -131,7 +131,7 @@ def train(model, forward, data, schedule, objective, validation=None):
         If the loss becomes NaN or infinite.
     """
     X, Y, _ = data
-    step = _make_train_step(
+    step = make_backend_train_step(
         model, objective.keras_loss, schedule.learning_rate, X.shape[1], Y.shape[1]
     )
     rng = np.random.default_rng(schedule.shuffle_seed)
@@ -283,5 +283,165 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels):
         gradients = tape.gradient(value, model.trainable_variables)
         optimizer.apply(gradients, model.trainable_variables)
         return value
+
+    return step
+
+
+def make_backend_train_step(model, loss, learning_rate, n_features, n_labels):
+    """Return an Adam step for the Keras backend in use.
+
+    TensorFlow, the default backend, gets a traced ``tf.function``; JAX and
+    PyTorch get steps of their own, with the same loss, penalties and Adam
+    update, so that a fit gives the same network on every backend up to
+    float32 rounding.
+
+    Parameters
+    ----------
+    model : keras.Model
+    loss : callable
+        ``loss(Y, logits, sample_weight) -> scalar tensor``.
+    learning_rate : float
+    n_features, n_labels : int
+
+    Returns
+    -------
+    step : callable
+        ``step(X_batch, Y_batch, weight_batch) -> loss`` (scalar tensor).
+
+    Raises
+    ------
+    ValueError
+        If the backend cannot compute gradients (``numpy``, ``openvino``).
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return _make_train_step(model, loss, learning_rate, n_features, n_labels)
+    if backend == "jax":
+        return _make_jax_train_step(model, loss, learning_rate)
+    if backend == "torch":
+        return _make_torch_train_step(model, loss, learning_rate)
+    raise ValueError(
+        f"The Keras backend {backend!r} cannot train networks (it has no "
+        "gradients). Set the environment variable KERAS_BACKEND to "
+        "'tensorflow', 'jax' or 'torch' before Keras is first imported."
+    )
+
+
+def _penalised(loss_value, losses):
+    """Add the network's penalties (e.g. L2 of the kernels) to the loss.
+
+    Parameters
+    ----------
+    loss_value : scalar tensor
+    losses : list of scalar tensors
+
+    Returns
+    -------
+    total : scalar tensor
+    """
+    from keras import ops
+
+    if not losses:
+        return loss_value
+    return loss_value + ops.sum(ops.stack(losses))
+
+
+def _make_jax_train_step(model, loss, learning_rate):
+    """Return a jitted Adam step for the JAX backend.
+
+    JAX has no gradient tape: the step differentiates a pure function of the
+    variables' values (``stateless_call``), then writes the new values back,
+    so that ``model.get_weights`` and the forward pass see every update.
+
+    Parameters
+    ----------
+    model : keras.Model
+    loss : callable
+        ``loss(Y, logits, sample_weight) -> scalar tensor``.
+    learning_rate : float
+
+    Returns
+    -------
+    step : callable
+        ``step(X_batch, Y_batch, weight_batch) -> loss`` (scalar array).
+    """
+    import jax
+    import keras
+
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+    optimizer.build(model.trainable_variables)
+    variable_groups = (
+        model.trainable_variables,
+        model.non_trainable_variables,
+        optimizer.variables,
+    )
+
+    def penalised_loss(trainable, non_trainable, X_batch, Y_batch, weight_batch):
+        logits, non_trainable, losses = model.stateless_call(
+            trainable, non_trainable, X_batch, training=True, return_losses=True
+        )
+        value = _penalised(loss(Y_batch, logits, weight_batch), losses)
+        return value, non_trainable
+
+    loss_and_gradients = jax.value_and_grad(penalised_loss, has_aux=True)
+
+    @jax.jit
+    def update(state, X_batch, Y_batch, weight_batch):
+        trainable, non_trainable, optimizer_state = state
+        (value, non_trainable), gradients = loss_and_gradients(
+            trainable, non_trainable, X_batch, Y_batch, weight_batch
+        )
+        trainable, optimizer_state = optimizer.stateless_apply(
+            optimizer_state, gradients, trainable
+        )
+        return value, (trainable, non_trainable, optimizer_state)
+
+    def step(X_batch, Y_batch, weight_batch):
+        state = tuple([v.value for v in group] for group in variable_groups)
+        value, state = update(state, X_batch, Y_batch, weight_batch)
+        for group, values in zip(variable_groups, state, strict=True):
+            for variable, new_value in zip(group, values, strict=True):
+                variable.assign(new_value)
+        return value
+
+    return step
+
+
+def _make_torch_train_step(model, loss, learning_rate):
+    """Return an eager Adam step for the PyTorch backend.
+
+    Parameters
+    ----------
+    model : keras.Model
+    loss : callable
+        ``loss(Y, logits, sample_weight) -> scalar tensor``.
+    learning_rate : float
+
+    Returns
+    -------
+    step : callable
+        ``step(X_batch, Y_batch, weight_batch) -> loss`` (scalar tensor).
+    """
+    import keras
+    import torch
+
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+    optimizer.build(model.trainable_variables)
+
+    def step(X_batch, Y_batch, weight_batch):
+        X_batch, Y_batch, weight_batch = (
+            keras.ops.convert_to_tensor(part)
+            for part in (X_batch, Y_batch, weight_batch)
+        )
+        model.zero_grad()
+        logits = model(X_batch, training=True)
+        value = _penalised(loss(Y_batch, logits, weight_batch), model.losses)
+        value.backward()
+        gradients = [variable.value.grad for variable in model.trainable_variables]
+        with torch.no_grad():
+            optimizer.apply(gradients, model.trainable_variables)
+        return value.detach()
 
     return step

@@ -45,6 +45,22 @@ def reject_label_lists(y):
         )
 
 
+def reject_empty_label_set(y):
+    """Refuse a 2-D ``y`` with no column before scikit-learn's checks do.
+
+    scikit-learn would say "Found array with 0 feature(s)", which reads as if
+    X were empty.
+
+    Parameters
+    ----------
+    y : object
+        The target as passed to ``fit``.
+    """
+    shape = getattr(y, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 0:
+        raise ValueError(f"y has shape {shape}, with no label column; {HOW_TO_ENCODE}.")
+
+
 def _plain(row):
     """Return a row as a list of Python scalars, for readable messages.
 
@@ -109,11 +125,17 @@ def encode_target(y):
             y = column_or_1d(y, warn=True)
     if y.ndim == 1:
         return _encode_binary(y)
+    if y.shape[1] == 0:
+        raise ValueError(
+            f"y has shape {y.shape}, with no label column; {HOW_TO_ENCODE}."
+        )
     target_type = type_of_target(y, input_name="y")
-    if target_type != "multilabel-indicator":
+    values = np.unique(y.data if sp.issparse(y) else y)
+    # type_of_target calls any two-valued matrix ({-1, 1}, {0, 2}) an indicator.
+    if target_type != "multilabel-indicator" or not np.isin(values, (0, 1)).all():
         raise ValueError(
             f"y of shape {y.shape} holds values other than 0 and 1 "
-            f"(type {target_type!r}); {HOW_TO_ENCODE}."
+            f"({_plain(values[:5])} ...); {HOW_TO_ENCODE}."
         )
     if sp.issparse(y):
         return sp.csr_matrix(y, dtype=np.float32), np.arange(y.shape[1]), False

@@ -1,8 +1,22 @@
-"""Per-label metrics that scikit-learn does not provide in one place."""
+"""Multi-label metrics and scorers that scikit-learn does not provide.
+
+``per_label_report`` gathers each label's threshold, precision, recall and
+F1. The scorers cover the multi-label metrics without a scorer string in
+scikit-learn; pass them as ``scoring=`` to ``GridSearchCV`` or
+``cross_validate``, alone or together in ``MULTILABEL_SCORERS``.
+"""
 
 import numpy as np
-from sklearn.metrics import precision_recall_fscore_support
+from sklearn.metrics import (
+    coverage_error,
+    hamming_loss,
+    label_ranking_average_precision_score,
+    label_ranking_loss,
+    make_scorer,
+    precision_recall_fscore_support,
+)
 
+from sklearn_multilabel._cross_fitting import positive_scores
 from sklearn_multilabel._thresholds import (
     _check_targets,
     _check_thresholds,
@@ -109,3 +123,69 @@ def per_label_report(
             "pass as_frame=False for a dict that prints as a text table."
         ) from error
     return pd.DataFrame(columns, index=pd.Index(names, name="label"))
+
+
+def _label_scores(y_score):
+    """Per-label scores as one column per label, whatever the output format.
+
+    scikit-learn stacks the list of (n_samples, 2) arrays of a multi-output
+    classifier only when the estimator is recognised as a classifier with
+    multi-label ``classes_``; this also covers the others (scikeras, a
+    ``MultiOutputClassifier`` with a label seen with a single class).
+
+    Parameters
+    ----------
+    y_score : ndarray or list of ndarray
+        ``predict_proba`` or ``decision_function`` output, as given to a
+        scorer's metric.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples, n_labels)
+        The last column of each array of a list (the probability of class 1
+        when both classes were seen).
+    """
+    return positive_scores(y_score, binary=False)
+
+
+def _label_ranking_average_precision(y_true, y_score):
+    """Label ranking average precision of scores in any multi-label format."""
+    return label_ranking_average_precision_score(y_true, _label_scores(y_score))
+
+
+def _coverage_error(y_true, y_score):
+    """Coverage error of scores in any multi-label format."""
+    return coverage_error(y_true, _label_scores(y_score))
+
+
+def _label_ranking_loss(y_true, y_score):
+    """Label ranking loss of scores in any multi-label format."""
+    return label_ranking_loss(y_true, _label_scores(y_score))
+
+
+# Ranking metrics need scores: probabilities, else the decision function.
+_SCORES = ("predict_proba", "decision_function")
+
+#: Minus the Hamming loss (share of wrong label cells) of ``predict``.
+neg_hamming_loss_scorer = make_scorer(hamming_loss, greater_is_better=False)
+
+#: Label ranking average precision of the per-label scores (higher is better).
+lrap_scorer = make_scorer(_label_ranking_average_precision, response_method=_SCORES)
+
+#: Minus the coverage error: how far down the ranking all true labels are.
+neg_coverage_error_scorer = make_scorer(
+    _coverage_error, greater_is_better=False, response_method=_SCORES
+)
+
+#: Minus the label ranking loss: the share of wrongly ordered label pairs.
+neg_label_ranking_loss_scorer = make_scorer(
+    _label_ranking_loss, greater_is_better=False, response_method=_SCORES
+)
+
+#: The scorers above by name, for multi-metric ``scoring=`` or ``cross_validate``.
+MULTILABEL_SCORERS = {
+    "neg_hamming_loss": neg_hamming_loss_scorer,
+    "lrap": lrap_scorer,
+    "neg_coverage_error": neg_coverage_error_scorer,
+    "neg_label_ranking_loss": neg_label_ranking_loss_scorer,
+}
