@@ -262,11 +262,17 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels):
     step : callable
         ``step(X_batch, Y_batch, weight_batch) -> loss`` (scalar tensor).
     """
-    import keras
     import tensorflow as tf
 
-    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-    optimizer.build(model.trainable_variables)
+    # Adam written out on plain tf.Variables, with Keras' defaults and update
+    # order: a traced keras.optimizers.Adam.apply keeps ~2 MiB alive per fit
+    # (tensorflow/tensorflow#62854), which grid searches of hundreds of fits
+    # would accumulate.
+    beta_1, beta_2, epsilon = 0.9, 0.999, 1e-7
+    variables = [variable.value for variable in model.trainable_variables]
+    moments = [tf.Variable(tf.zeros_like(v), trainable=False) for v in variables]
+    velocities = [tf.Variable(tf.zeros_like(v), trainable=False) for v in variables]
+    iterations = tf.Variable(0.0, trainable=False)
     specs = [
         tf.TensorSpec((None, n_features), tf.float32),
         tf.TensorSpec((None, n_labels), tf.float32),
@@ -281,7 +287,18 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels):
             if model.losses:
                 value = value + tf.add_n(model.losses)
         gradients = tape.gradient(value, model.trainable_variables)
-        optimizer.apply(gradients, model.trainable_variables)
+        iterations.assign_add(1.0)
+        alpha = (
+            learning_rate
+            * tf.sqrt(1.0 - tf.pow(beta_2, iterations))
+            / (1.0 - tf.pow(beta_1, iterations))
+        )
+        for variable, gradient, m, v in zip(
+            model.trainable_variables, gradients, moments, velocities, strict=True
+        ):
+            m.assign_add((gradient - m) * (1.0 - beta_1))
+            v.assign_add((tf.square(gradient) - v) * (1.0 - beta_2))
+            variable.assign_sub(alpha * m / (tf.sqrt(v) + epsilon))
         return value
 
     return step

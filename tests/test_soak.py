@@ -62,13 +62,6 @@ def soak_curves(multilabel_data):
     return np.array(rss[WARMUP:]), seconds[WARMUP:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="each fit retains ~1.9 MiB: _training._make_train_step calls "
-    "keras.optimizers.Adam.apply inside a new tf.function per fit and "
-    "TensorFlow never frees those graphs (tensorflow/tensorflow#62854); a "
-    "hand-written Adam update on tf.Variables in the step retains ~0.05 MiB",
-)
 def test_repeated_fits_do_not_grow_memory(soak_curves):
     """Check that resident memory stays flat over consecutive fits."""
     rss, _ = soak_curves
