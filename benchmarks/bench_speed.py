@@ -20,7 +20,7 @@ Results go to ``benchmarks/results/speed.json`` and ``speed.md``.
 
 Usage::
 
-    python benchmarks/bench_speed.py                 # all sizes (~20 min, 2 cores)
+    python benchmarks/bench_speed.py                 # all sizes (~16 min, 2 cores)
     python benchmarks/bench_speed.py --quick         # smoke run, under a minute
     python benchmarks/bench_speed.py --sizes small,medium --repeats 5
 """
@@ -109,6 +109,16 @@ def parse_args(argv=None):
         help="seconds after which a case's subprocess is stopped",
     )
     parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help=(
+            "pin numpy's BLAS/OpenMP threads in every subprocess (default: the "
+            "libraries' choice); on a busy machine OpenBLAS' spinning threads "
+            "can slow MLPClassifier several-fold"
+        ),
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="smoke run: smallest size, one run, one worker",
@@ -188,7 +198,7 @@ def run_worker(task):
     return result
 
 
-def spawn(task, timeout):
+def spawn(task, timeout, env):
     """Run ``task`` in a fresh interpreter and return its result.
 
     Parameters
@@ -196,6 +206,8 @@ def spawn(task, timeout):
     task : dict
     timeout : float
         Seconds after which the interpreter is stopped.
+    env : dict
+        Environment of the interpreter.
 
     Returns
     -------
@@ -218,7 +230,7 @@ def spawn(task, timeout):
                 capture_output=True,
                 text=True,
                 timeout=timeout,
-                env={**os.environ, **WORKER_ENV},
+                env=env,
             )
         except subprocess.TimeoutExpired:
             return {"error": f"timed out after {timeout:g} s"}
@@ -228,40 +240,44 @@ def spawn(task, timeout):
         return json.loads(out.read_text())
 
 
-def time_imports(runs, names):
+def time_imports(runs, names, env):
     """Time each import of ``IMPORTS`` in ``runs`` fresh interpreters.
+
+    Runs of the different imports are interleaved, so a change of machine
+    load during the measurement biases none of them.
 
     Parameters
     ----------
     runs : int
     names : list of str
         Keys of ``IMPORTS``.
+    env : dict
+        Environment of the interpreters.
 
     Returns
     -------
     result : dict
-        Per import: the seconds of each run and whether TensorFlow was loaded.
+        Per import: the seconds of each run and whether TensorFlow was
+        loaded, or the error of the first failing run.
     """
-    result = {}
-    for name in names:
-        statement = IMPORTS[name]
-        seconds, tensorflow = [], False
-        for _ in range(runs):
+    result = {name: {"seconds": [], "tensorflow_loaded": False} for name in names}
+    for _ in range(runs):
+        for name in names:
+            if "error" in result[name]:
+                continue
             finished = subprocess.run(
-                [sys.executable, "-c", IMPORT_PROBE.format(statement=statement)],
+                [sys.executable, "-c", IMPORT_PROBE.format(statement=IMPORTS[name])],
                 capture_output=True,
                 text=True,
-                env={**os.environ, **WORKER_ENV},
+                env=env,
             )
             if finished.returncode != 0:
-                seconds = None
                 result[name] = {"error": finished.stderr.strip()[-2000:]}
-                break
+                continue
             probe = json.loads(finished.stdout.strip().splitlines()[-1])
-            seconds.append(probe["seconds"])
-            tensorflow = tensorflow or probe["tensorflow"]
-        if seconds is not None:
-            result[name] = {"seconds": seconds, "tensorflow_loaded": tensorflow}
+            result[name]["seconds"].append(probe["seconds"])
+            result[name]["tensorflow_loaded"] |= probe["tensorflow"]
+    for name in names:
         _progress(f"import {name}: {result[name]}")
     return result
 
@@ -350,6 +366,10 @@ def main(argv=None):
         return
     started = time.perf_counter()
     predict_budget = 0.5 if args.quick else 3.0
+    env = {**os.environ, **WORKER_ENV}
+    if args.blas_threads is not None:
+        for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[variable] = str(args.blas_threads)
     results = {
         "machine": machine(),
         "config": {
@@ -358,6 +378,7 @@ def main(argv=None):
             "predict_budget_s": predict_budget,
             "quick": args.quick,
             "sparse_epochs": args.sparse_epochs,
+            "blas_threads": args.blas_threads,
             "hidden": cases.HIDDEN,
             "batch_size": cases.BATCH_SIZE,
             "epochs": cases.EPOCHS,
@@ -371,7 +392,9 @@ def main(argv=None):
     if not args.no_imports:
         names = list(IMPORTS)[:2] if args.quick else list(IMPORTS)
         results["imports"] = time_imports(
-            1 if args.quick else max(3, args.repeats), names
+            env=env,
+            names=names,
+            runs=1 if args.quick else max(3, args.repeats),
         )
     for size in args.sizes:
         case = {"data": None, "estimators": {}}
@@ -386,7 +409,7 @@ def main(argv=None):
                 "predict_budget": predict_budget,
                 "epochs": args.sparse_epochs if size == "sparse" else cases.EPOCHS,
             }
-            outcome = spawn(task, args.timeout)
+            outcome = spawn(task, args.timeout, env)
             if case["data"] is None and "data" in outcome:
                 case["data"] = outcome["data"]
                 nnz = outcome["data"]["nnz"] if outcome["data"]["sparse"] else None
@@ -409,6 +432,7 @@ def main(argv=None):
                     "max_iter": 2 if args.quick else cases.EPOCHS,
                 },
                 args.timeout,
+                env,
             )
             for n_jobs in (1, 2)
         ]

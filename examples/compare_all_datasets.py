@@ -26,7 +26,6 @@ a folder in the system's temporary directory).
 """
 
 # Each cell imports what it uses, as a notebook would.
-# ruff: noqa: E402
 
 # %%
 # Settings

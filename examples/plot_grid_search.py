@@ -21,7 +21,6 @@ system's temporary directory).
 """
 
 # Each cell imports what it uses, as a notebook would.
-# ruff: noqa: E402
 
 # %%
 # Settings

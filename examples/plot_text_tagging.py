@@ -19,7 +19,6 @@ temporary directory).
 """
 
 # Each cell imports what it uses, as a notebook would.
-# ruff: noqa: E402
 
 # %%
 # Settings
