@@ -39,7 +39,8 @@ from sklearn_multilabel._weights import positive_weights
 class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     """Multi-label neural network: one sigmoid per label, learned thresholds.
 
-    A Keras network (TensorFlow backend) returns one logit per label and is
+    A Keras network (TensorFlow by default; JAX or PyTorch via
+    ``KERAS_BACKEND``) returns one logit per label and is
     trained on a loss computed from the logits (binary cross-entropy by
     default). ``predict`` compares each label's probability with its own
     threshold, tuned on rows the network did not train on.
@@ -126,8 +127,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         must return a ``keras.Model`` ending in one logit per label (a final
         sigmoid is accepted and turned into logits; softmax is refused).
     random_state : int, RandomState instance or None, default=None
-        Seeds the validation split, the weight initialisation, dropout, the
-        shuffling of rows and the threshold folds. An int makes fits
+        Seeds the validation split, the weight initialisation (drawn by
+        numpy, so equal on every backend), dropout (drawn by the backend),
+        the shuffling of rows and the threshold folds. An int makes fits
         repeatable.
     verbose : int, default=0
         Print one line per epoch when positive.
