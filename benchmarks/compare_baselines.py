@@ -36,6 +36,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from _tables import markdown_table  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
@@ -197,27 +198,6 @@ def bars(rows):
                 "threshold": best["threshold"],
             }
     return result
-
-
-def markdown_table(rows, columns, formats):
-    """Render rows as a GitHub markdown table.
-
-    Parameters
-    ----------
-    rows : list of dict
-    columns : list of str
-    formats : dict of str to str
-        Format spec per column; plain ``str`` for the others.
-
-    Returns
-    -------
-    table : str
-    """
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        cells = [format(row[c], formats.get(c, "")) for c in columns]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def bar_rows(measured):

@@ -269,9 +269,9 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels):
     # (tensorflow/tensorflow#62854), which grid searches of hundreds of fits
     # would accumulate.
     beta_1, beta_2, epsilon = 0.9, 0.999, 1e-7
-    variables = [variable.value for variable in model.trainable_variables]
-    moments = [tf.Variable(tf.zeros_like(v), trainable=False) for v in variables]
-    velocities = [tf.Variable(tf.zeros_like(v), trainable=False) for v in variables]
+    shapes = [variable.shape for variable in model.trainable_variables]
+    moments = [tf.Variable(tf.zeros(shape), trainable=False) for shape in shapes]
+    velocities = [tf.Variable(tf.zeros(shape), trainable=False) for shape in shapes]
     iterations = tf.Variable(0.0, trainable=False)
     specs = [
         tf.TensorSpec((None, n_features), tf.float32),
@@ -283,9 +283,7 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels):
     def step(X_batch, Y_batch, weight_batch):
         with tf.GradientTape() as tape:
             logits = model(X_batch, training=True)
-            value = loss(Y_batch, logits, weight_batch)
-            if model.losses:
-                value = value + tf.add_n(model.losses)
+            value = _penalised(loss(Y_batch, logits, weight_batch), model.losses)
         gradients = tape.gradient(value, model.trainable_variables)
         iterations.assign_add(1.0)
         alpha = (
