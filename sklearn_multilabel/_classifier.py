@@ -3,7 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -14,7 +14,13 @@ from sklearn.utils.validation import (
 )
 
 from sklearn_multilabel._backend import limit_tensorflow_threads
-from sklearn_multilabel._inference import batched_logits, compile_forward, numpy_forward
+from sklearn_multilabel._batches import as_row_major
+from sklearn_multilabel._inference import (
+    CompiledForward,
+    NumpyForward,
+    batched_logits,
+    sigmoid,
+)
 from sklearn_multilabel._losses import LOSSES
 from sklearn_multilabel._splitting import validation_split
 from sklearn_multilabel._threshold_step import (
@@ -319,6 +325,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 "encode categorical columns first (OneHotEncoder in a "
                 "ColumnTransformer), or text with TfidfVectorizer."
             ) from error
+        X = as_row_major(X)
         Y, classes, binary = encode_target(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -342,7 +349,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         search = None
         if thresholds is None:
             if self.threshold_cv is None:
-                scores = _probabilities(batched_logits(forward, validation[0]))
+                scores = batched_logits(forward, validation[0], link=sigmoid)
                 Y_tune = validation[1]
             search = self._search(Y_tune, scores, self.threshold)
             thresholds = search.thresholds
@@ -390,11 +397,15 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 tuple(_rows(part, rows) for part in data)
                 for rows in (train_rows, validation_rows)
             )
-        model = self._build_network(data[0].shape, Y.shape[1], int(seeds[1]))
+        from sklearn_multilabel._network import takes_sparse_input
+
+        model = self._build_network(
+            data[0].shape, Y.shape[1], int(seeds[1]), sparse=sp.issparse(X)
+        )
         pos_weight = positive_weights(self.class_weight, data[1], classes, binary)
         history = train(
             model,
-            compile_forward(model, X.shape[1]),
+            CompiledForward(model, X.shape[1], sparse=takes_sparse_input(model)),
             data,
             self._schedule(data[0].shape[0], int(seeds[2])),
             make_objective(
@@ -427,7 +438,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             threshold=0.5, threshold_cv=None, min_labels=0, max_labels=None
         )
         fold_model.fit(X_train, Y_train, sample_weight=weight)
-        return _probabilities(batched_logits(fold_model._forward, X_test))
+        return batched_logits(fold_model._forward, X_test, link=sigmoid)
 
     def retune_thresholds(self, X, y):
         """Re-tune ``thresholds_`` on new held-out rows, without retraining.
@@ -454,7 +465,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 f"{len(self.thresholds_)}: pass targets with the same labels."
             )
         strategy = self.threshold if is_strategy(self.threshold) else "f1"
-        scores = _probabilities(self._logits(X))
+        scores = self._logits(X, link=sigmoid)
         self.threshold_search_ = self._search(Y, scores, strategy)
         self.thresholds_ = self.threshold_search_.thresholds
         return self
@@ -480,7 +491,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             shrinkage=self.threshold_shrinkage,
         )
 
-    def _build_network(self, X_shape, n_labels, seed):
+    def _build_network(self, X_shape, n_labels, seed, sparse=False):
         """Build the default or the user's network for this data.
 
         Parameters
@@ -489,6 +500,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             Shape of the training features.
         n_labels : int
         seed : int
+        sparse : bool, default=False
+            Whether the features are sparse: the default network then takes
+            sparse batches where the backend can (TensorFlow).
 
         Returns
         -------
@@ -514,6 +528,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             activation=self.activation,
             dropout=self.dropout,
             l2=self.alpha / (2 * X_shape[0]),
+            sparse=sparse,
         )
 
     def _inference_function(self, model):
@@ -525,12 +540,12 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        forward : callable
+        forward : NumpyForward or CompiledForward
             numpy pass for the default network, traced Keras call otherwise.
         """
         if self.build_network is None:
-            return numpy_forward(model)
-        return compile_forward(model, self.n_features_in_)
+            return NumpyForward(model)
+        return CompiledForward(model, self.n_features_in_)
 
     def _schedule(self, n_samples, shuffle_seed):
         """Collect the training-loop parameters for ``n_samples`` rows.
@@ -559,16 +574,19 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             verbose=self.verbose,
         )
 
-    def _logits(self, X):
-        """Validate ``X`` and return float64 logits of shape (n, n_labels).
+    def _logits(self, X, link=None):
+        """Validate ``X`` and return its logits, shape (n_samples, n_labels).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        link : callable, default=None
+            Applied in place to each batch of checked logits (``sigmoid``).
 
         Returns
         -------
-        logits : ndarray
+        outputs : ndarray
+            float32 for float32 ``X``, float64 otherwise.
         """
         X = validate_data(
             self,
@@ -579,15 +597,20 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         )
         if getattr(self, "_forward", None) is None:
             self._forward = self._inference_function(self.model_)
+
+        def checked_link(logits):
+            if not np.all(np.isfinite(logits)):
+                raise ValueError(
+                    "The network's outputs overflowed (non-finite logits) for "
+                    "some rows of X: X holds values far outside the training "
+                    "range. Scale X as during fit (e.g. the same StandardScaler "
+                    "in a Pipeline)."
+                )
+            if link is not None:
+                link(logits)
+
         with np.errstate(over="ignore", invalid="ignore"):
-            logits = batched_logits(self._forward, X)
-        if not np.all(np.isfinite(logits)):
-            raise ValueError(
-                "The network's outputs overflowed (non-finite logits) for some "
-                "rows of X: X holds values far outside the training range. Scale "
-                "X as during fit (e.g. the same StandardScaler in a Pipeline)."
-            )
-        return logits
+            return batched_logits(self._forward, as_row_major(X), link=checked_link)
 
     def decision_function(self, X):
         """Return the network's logits, one per label.
@@ -598,8 +621,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        logits : ndarray of shape (n_samples, n_labels), float64
-            For a 1-D binary target, shape (n_samples,).
+        logits : ndarray of shape (n_samples, n_labels)
+            float32 for float32 ``X`` (as ``MLPClassifier``), float64
+            otherwise. For a 1-D binary target, shape (n_samples,).
         """
         check_is_fitted(self)
         logits = self._logits(X)
@@ -614,13 +638,14 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_labels), float64
-            Independent per-label probabilities, strictly inside (0, 1). For a
-            1-D binary target, shape (n_samples, 2) as in scikit-learn's
-            binary classifiers.
+        proba : ndarray of shape (n_samples, n_labels)
+            Independent per-label probabilities, strictly inside (0, 1);
+            float32 for float32 ``X`` (as ``MLPClassifier``), float64
+            otherwise. For a 1-D binary target, shape (n_samples, 2) as in
+            scikit-learn's binary classifiers.
         """
         check_is_fitted(self)
-        proba = _probabilities(self._logits(X))
+        proba = self._logits(X, link=sigmoid)
         if self._binary:
             return np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
         return proba
@@ -641,7 +666,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             1-D binary target, the predicted classes, shape (n_samples,).
         """
         check_is_fitted(self)
-        proba = _probabilities(self._logits(X))
+        proba = self._logits(X, link=sigmoid)
         if np.shape(self.thresholds_) != (proba.shape[1],):
             raise ValueError(
                 f"thresholds_ has shape {np.shape(self.thresholds_)} but the network "
@@ -709,18 +734,3 @@ def _rows(part, rows):
     subset : same type as ``part``
     """
     return None if part is None else part[rows]
-
-
-def _probabilities(logits):
-    """Map logits to probabilities kept strictly inside (0, 1).
-
-    Parameters
-    ----------
-    logits : ndarray
-
-    Returns
-    -------
-    proba : ndarray, float64
-    """
-    eps = np.finfo(np.float64).eps
-    return np.clip(expit(logits), eps, 1.0 - eps)

@@ -27,7 +27,9 @@ SOFTMAX_MESSAGE = (
 )
 
 
-def build_default_network(meta, *, hidden_layer_sizes, activation, dropout, l2):
+def build_default_network(
+    meta, *, hidden_layer_sizes, activation, dropout, l2, sparse=False
+):
     """Build the default multi-layer perceptron returning one logit per label.
 
     Parameters
@@ -43,6 +45,9 @@ def build_default_network(meta, *, hidden_layer_sizes, activation, dropout, l2):
         Dropout rate after each hidden layer; 0 adds no dropout layer.
     l2 : float
         L2 penalty added to the loss for each kernel, per batch.
+    sparse : bool, default=False
+        Take sparse feature batches, multiplied without densifying. Only the
+        TensorFlow backend does; elsewhere the network takes dense batches.
 
     Returns
     -------
@@ -50,7 +55,11 @@ def build_default_network(meta, *, hidden_layer_sizes, activation, dropout, l2):
     """
     seed = meta["random_state"]
     regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
-    inputs = keras.Input(shape=(meta["n_features_in"],), name="features")
+    inputs = keras.Input(
+        shape=(meta["n_features_in"],),
+        sparse=sparse and keras.backend.backend() == "tensorflow",
+        name="features",
+    )
     hidden = inputs
     for index, width in enumerate(hidden_layer_sizes):
         hidden = keras.layers.Dense(
@@ -75,6 +84,20 @@ def build_default_network(meta, *, hidden_layer_sizes, activation, dropout, l2):
     model = keras.Model(inputs, logits, name="multilabel_mlp")
     _initialise_from_numpy(model, seed)
     return model
+
+
+def takes_sparse_input(model):
+    """Whether ``model`` was built to take sparse feature batches.
+
+    Parameters
+    ----------
+    model : keras.Model
+
+    Returns
+    -------
+    sparse : bool
+    """
+    return bool(getattr(model.inputs[0], "sparse", False))
 
 
 def _initialise_from_numpy(model, seed):

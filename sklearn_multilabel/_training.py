@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sklearn_multilabel._batches import dense_rows
+from sklearn_multilabel._batches import dense_rows, feature_rows, to_sparse_tensor
 from sklearn_multilabel._inference import batched_logits
 from sklearn_multilabel._losses import loss_numpy, make_loss
 
@@ -113,10 +113,12 @@ def train(model, forward, data, schedule, objective, validation=None):
     ----------
     model : keras.Model
         Network returning logits.
-    forward : callable
-        Inference function of ``model`` (see ``compile_forward``).
+    forward : CompiledForward
+        Inference function of ``model``. When it accepts sparse rows, so do
+        the training steps: CSR batches are never densified.
     data : tuple (X, Y, sample_weight)
         Training rows; ``sample_weight`` of shape (n_samples,) or None.
+        Sparse ``X`` must be CSR.
     schedule : TrainingSchedule
     objective : Objective
     validation : tuple (X_val, Y_val, sample_weight_val) or None, default=None
@@ -132,14 +134,21 @@ def train(model, forward, data, schedule, objective, validation=None):
     """
     X, Y, _ = data
     step = make_backend_train_step(
-        model, objective.keras_loss, schedule.learning_rate, X.shape[1], Y.shape[1]
+        model,
+        objective.keras_loss,
+        schedule.learning_rate,
+        X.shape[1],
+        Y.shape[1],
+        sparse=forward.accepts_sparse,
     )
     rng = np.random.default_rng(schedule.shuffle_seed)
     history = TrainingHistory()
     best_loss, best_weights, stale_epochs = np.inf, model.get_weights(), 0
     for epoch in range(schedule.max_iter):
         try:
-            history.loss.append(_run_epoch(step, data, schedule.batch_size, rng))
+            history.loss.append(
+                _run_epoch(step, data, schedule.batch_size, rng, forward.accepts_sparse)
+            )
         except KeyboardInterrupt:
             if epoch == 0:
                 raise
@@ -190,7 +199,7 @@ def _validation_loss(forward, validation, objective):
     return objective.numpy_loss(dense_rows(Y_val, slice(None)), logits, weight)
 
 
-def _run_epoch(step, data, batch_size, rng):
+def _run_epoch(step, data, batch_size, rng, keep_sparse):
     """Run one pass over shuffled rows and return the mean batch loss.
 
     Parameters
@@ -200,6 +209,8 @@ def _run_epoch(step, data, batch_size, rng):
     data : tuple (X, Y, sample_weight)
     batch_size : int
     rng : numpy.random.Generator
+    keep_sparse : bool
+        Whether ``step`` takes CSR batches of a sparse ``X``.
 
     Returns
     -------
@@ -211,7 +222,8 @@ def _run_epoch(step, data, batch_size, rng):
     for start in range(0, len(order), batch_size):
         rows = np.sort(order[start : start + batch_size])
         weight = _batch_weight(sample_weight, rows)
-        losses.append(step(dense_rows(X, rows), dense_rows(Y, rows), weight))
+        batch = feature_rows(X, rows, keep_sparse=keep_sparse)
+        losses.append(step(batch, dense_rows(Y, rows), weight))
     return float(np.mean([float(loss) for loss in losses]))
 
 
@@ -246,7 +258,7 @@ def _report(epoch, history):
     print(line, file=sys.stdout, flush=True)
 
 
-def _make_train_step(model, loss, learning_rate, n_features, n_labels):
+def _make_train_step(model, loss, learning_rate, n_features, n_labels, sparse):
     """Return a traced Adam step on ``loss`` plus the network's penalties.
 
     Parameters
@@ -256,6 +268,9 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels):
         ``loss(Y, logits, sample_weight) -> scalar tensor``.
     learning_rate : float
     n_features, n_labels : int
+    sparse : bool
+        Whether the step takes CSR feature batches (``model`` built for
+        sparse inputs).
 
     Returns
     -------
@@ -273,18 +288,25 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels):
     moments = [tf.Variable(tf.zeros(shape), trainable=False) for shape in shapes]
     velocities = [tf.Variable(tf.zeros(shape), trainable=False) for shape in shapes]
     iterations = tf.Variable(0.0, trainable=False)
+    feature_spec = tf.SparseTensorSpec if sparse else tf.TensorSpec
     specs = [
-        tf.TensorSpec((None, n_features), tf.float32),
+        feature_spec((None, n_features), tf.float32),
         tf.TensorSpec((None, n_labels), tf.float32),
         tf.TensorSpec((None,), tf.float32),
     ]
 
     @tf.function(input_signature=specs)
-    def step(X_batch, Y_batch, weight_batch):
+    def traced_step(X_batch, Y_batch, weight_batch):
         with tf.GradientTape() as tape:
             logits = model(X_batch, training=True)
             value = _penalised(loss(Y_batch, logits, weight_batch), model.losses)
-        gradients = tape.gradient(value, model.trainable_variables)
+        # A sparse first layer gets its kernel gradient as IndexedSlices;
+        # Adam's moments decay on every row, so the update is dense as
+        # MLPClassifier's.
+        gradients = [
+            tf.convert_to_tensor(gradient)
+            for gradient in tape.gradient(value, model.trainable_variables)
+        ]
         iterations.assign_add(1.0)
         alpha = (
             learning_rate
@@ -299,10 +321,18 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels):
             variable.assign_sub(alpha * m / (tf.sqrt(v) + epsilon))
         return value
 
+    if not sparse:
+        return traced_step
+
+    def step(X_batch, Y_batch, weight_batch):
+        return traced_step(to_sparse_tensor(X_batch), Y_batch, weight_batch)
+
     return step
 
 
-def make_backend_train_step(model, loss, learning_rate, n_features, n_labels):
+def make_backend_train_step(
+    model, loss, learning_rate, n_features, n_labels, sparse=False
+):
     """Return an Adam step for the Keras backend in use.
 
     TensorFlow, the default backend, gets a traced ``tf.function``; JAX and
@@ -317,6 +347,8 @@ def make_backend_train_step(model, loss, learning_rate, n_features, n_labels):
         ``loss(Y, logits, sample_weight) -> scalar tensor``.
     learning_rate : float
     n_features, n_labels : int
+    sparse : bool, default=False
+        Whether feature batches are CSR matrices (TensorFlow only).
 
     Returns
     -------
@@ -332,7 +364,9 @@ def make_backend_train_step(model, loss, learning_rate, n_features, n_labels):
 
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        return _make_train_step(model, loss, learning_rate, n_features, n_labels)
+        return _make_train_step(
+            model, loss, learning_rate, n_features, n_labels, sparse
+        )
     if backend == "jax":
         return _make_jax_train_step(model, loss, learning_rate)
     if backend == "torch":
