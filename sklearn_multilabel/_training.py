@@ -321,11 +321,15 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels, sparse):
             variable.assign_sub(alpha * m / (tf.sqrt(v) + epsilon))
         return value
 
-    if not sparse:
-        return traced_step
+    # Calling the concrete function skips the signature binding of every
+    # call (about a millisecond per step).
+    concrete_step = traced_step.get_concrete_function()
+    to_features = to_sparse_tensor if sparse else tf.constant
 
     def step(X_batch, Y_batch, weight_batch):
-        return traced_step(to_sparse_tensor(X_batch), Y_batch, weight_batch)
+        return concrete_step(
+            to_features(X_batch), tf.constant(Y_batch), tf.constant(weight_batch)
+        )
 
     return step
 
