@@ -133,6 +133,7 @@ def make_estimator(name, n_labels, max_iter=EPOCHS):
             early_stopping=False,
             n_iter_no_change=10**6,
             threshold=0.5,
+            threshold_cv=None,
             random_state=SEED,
         )
     if name == "mlp":

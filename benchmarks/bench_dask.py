@@ -69,7 +69,7 @@ def run_search(way, grid_name):
     X = StandardScaler().fit_transform(X)
     max_iter = 200 if grid_name == "full" else 10
     search = GridSearchCV(
-        MultiLabelNNClassifier(max_iter=max_iter, random_state=0),
+        MultiLabelNNClassifier(max_iter=max_iter, threshold_cv=None, random_state=0),
         GRIDS[grid_name],
         cv=2,
         scoring="f1_micro",

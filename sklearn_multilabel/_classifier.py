@@ -15,10 +15,12 @@ from sklearn.utils.validation import (
 
 from sklearn_multilabel._backend import limit_tensorflow_threads
 from sklearn_multilabel._batches import as_row_major
+from sklearn_multilabel._cross_fitting import fold_splits
 from sklearn_multilabel._inference import (
     CompiledForward,
     NumpyForward,
     batched_logits,
+    output_dtype,
     sigmoid,
 )
 from sklearn_multilabel._losses import LOSSES
@@ -32,7 +34,7 @@ from sklearn_multilabel._threshold_step import (
 )
 from sklearn_multilabel._thresholds import decode
 from sklearn_multilabel._training import TrainingSchedule, make_objective, train
-from sklearn_multilabel._tuning import DEFAULT_SHRINKAGE, STRATEGIES
+from sklearn_multilabel._tuning import STRATEGIES
 from sklearn_multilabel._validation import (
     encode_target,
     reject_empty_label_set,
@@ -112,14 +114,20 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         per label fixes the thresholds.
     beta : float, default=1.0
         Weight of recall relative to precision for ``threshold="fbeta"``.
-    threshold_shrinkage : float, default=10.0
+    threshold_shrinkage : float, default=20.0
         For "f1"/"fbeta": the number of positives at which a label's own
         threshold and the global one weigh equally; 0 disables shrinkage.
-    threshold_cv : int or None, default=None
-        None tunes thresholds on the validation rows (no extra cost). An int
-        tunes them on out-of-fold probabilities of that many per-label
-        stratified folds, then refits on all rows: ``threshold_cv + 1`` fits,
-        but every row is used for tuning.
+    threshold_cv : int or None, default=5
+        None trains one network and tunes thresholds on its validation rows
+        (no extra cost). An int K splits the rows into K per-label stratified
+        folds and trains one network per fold on the other folds (stopped
+        early on its own fold): thresholds are tuned on the out-of-fold
+        probabilities of every row, and ``ensemble`` says what predicts.
+    ensemble : bool, default=True
+        With ``threshold_cv=K``: True keeps the K fold networks and averages
+        their logits (K fits; ``model_`` is one network holding them all).
+        False refits one network on all rows (K + 1 fits), as
+        ``CalibratedClassifierCV(ensemble=False)`` does.
     min_labels : int, default=0
         ``predict`` gives every sample at least this many labels, adding its
         highest-scoring ones when too few pass their thresholds.
@@ -150,7 +158,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during fit, when ``X`` has string column names.
     model_ : keras.Model
-        The trained network, returning logits.
+        The trained network, returning logits. For an ensemble, one network
+        whose logits are the mean of the fold networks' (for the default
+        network, their hidden layers side by side).
     thresholds_ : ndarray of shape (n_labels,)
         Per-label probability thresholds used by ``predict``. May be set by
         hand, or re-tuned with :meth:`retune_thresholds`.
@@ -158,13 +168,16 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         Per-label results of the threshold search (``to_frame()`` gives a
         table); None for fixed thresholds.
     history_ : dict
-        ``{"loss": [...], "val_loss": [...]}``, one value per epoch.
+        ``{"loss": [...], "val_loss": [...]}``, one value per epoch; for an
+        ensemble, one such list per fold network.
     loss_curve_ : list of float
-        Training loss of each epoch.
+        Training loss of each epoch (one list per fold network for an
+        ensemble).
     n_iter_ : int
-        Number of epochs run.
-    best_epoch_ : int
-        Zero-based epoch whose weights were kept.
+        Number of epochs run (the most of any fold network).
+    best_epoch_ : int or list of int
+        Zero-based epoch whose weights were kept (per fold network for an
+        ensemble).
 
     See Also
     --------
@@ -216,6 +229,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         "beta": [Interval(Real, 0, None, closed="neither")],
         "threshold_shrinkage": [Interval(Real, 0, None, closed="left")],
         "threshold_cv": [Interval(Integral, 2, None, closed="left"), None],
+        "ensemble": ["boolean"],
         "min_labels": [Interval(Integral, 0, None, closed="left")],
         "max_labels": [Interval(Integral, 1, None, closed="left"), None],
         "build_network": [callable, None],
@@ -246,8 +260,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         class_weight=None,
         threshold="f1",
         beta=1.0,
-        threshold_shrinkage=DEFAULT_SHRINKAGE,
-        threshold_cv=None,
+        threshold_shrinkage=20.0,
+        threshold_cv=5,
+        ensemble=True,
         min_labels=0,
         max_labels=None,
         build_network=None,
@@ -276,6 +291,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         self.beta = beta
         self.threshold_shrinkage = threshold_shrinkage
         self.threshold_cv = threshold_cv
+        self.ensemble = ensemble
         self.min_labels = min_labels
         self.max_labels = max_labels
         self.build_network = build_network
@@ -333,37 +349,62 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             )
         thresholds = fixed_thresholds(self.threshold, Y.shape[1])
         check_label_bounds(self.min_labels, self.max_labels, Y.shape[1])
-        seeds = check_random_state(self.random_state).randint(0, 2**30, size=4)
-        if thresholds is None and self.threshold_cv is not None:
-            scores, Y_tune = cross_fitted_scores(
-                self._fold_fit_and_score,
-                X,
-                Y,
-                sample_weight,
-                self.threshold_cv,
-                seeds[3],
+        rng = check_random_state(self.random_state)
+        seeds = rng.randint(0, 2**30, size=4)
+        if self.threshold_cv is not None and self.ensemble:
+            network_seeds = rng.randint(0, 2**30, size=(self.threshold_cv, 2))
+            model, histories, scores, Y_tune = self._fit_fold_networks(
+                X, Y, sample_weight, classes, binary, int(seeds[3]), network_seeds
             )
-        model, history, forward, validation = self._fit_network(
-            X, Y, sample_weight, classes, binary, seeds
-        )
+        else:
+            if thresholds is None and self.threshold_cv is not None:
+                scores, Y_tune = cross_fitted_scores(
+                    self._fold_fit_and_score,
+                    X,
+                    Y,
+                    sample_weight,
+                    self.threshold_cv,
+                    seeds[3],
+                )
+            model, history, validation = self._fit_network(
+                X, Y, sample_weight, classes, binary, seeds
+            )
+            histories = [history]
+            if thresholds is None and self.threshold_cv is None:
+                scores = batched_logits(
+                    self._inference_function(model), validation[0], link=sigmoid
+                )
+                Y_tune = validation[1]
         search = None
         if thresholds is None:
-            if self.threshold_cv is None:
-                scores = batched_logits(forward, validation[0], link=sigmoid)
-                Y_tune = validation[1]
             search = self._search(Y_tune, scores, self.threshold)
             thresholds = search.thresholds
 
         # Published only now, so that a failed fit leaves nothing that predicts.
         self.classes_, self._binary, self._target_dtype = classes, binary, y.dtype
-        self.model_, self._forward = model, forward
-        self.history_ = {"loss": history.loss, "val_loss": history.val_loss}
-        self.loss_curve_ = history.loss
-        self.n_iter_ = len(history.loss)
-        self.best_epoch_ = history.best_epoch
+        self.model_, self._forward = model, self._inference_function(model)
+        self._set_history(histories)
         self.threshold_search_ = search
         self.thresholds_ = thresholds
         return self
+
+    def _set_history(self, histories):
+        """Publish the training history of one network, or of each fold's.
+
+        Parameters
+        ----------
+        histories : list of TrainingHistory
+            One for a single network; one per fold network for an ensemble.
+        """
+        loss = [history.loss for history in histories]
+        val_loss = [history.val_loss for history in histories]
+        best_epoch = [history.best_epoch for history in histories]
+        if len(histories) == 1:
+            loss, val_loss, best_epoch = loss[0], val_loss[0], best_epoch[0]
+        self.history_ = {"loss": loss, "val_loss": val_loss}
+        self.loss_curve_ = loss
+        self.n_iter_ = max(len(history.loss) for history in histories)
+        self.best_epoch_ = best_epoch
 
     def _fit_network(self, X, Y, sample_weight, classes, binary, seeds):
         """Split off validation rows if needed, build and train the network.
@@ -381,8 +422,6 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         -------
         model : keras.Model
         history : TrainingHistory
-        forward : callable
-            Inference function of the trained model.
         validation : tuple (X_val, Y_val, sample_weight_val) or None
         """
         needs_validation = self.early_stopping or (
@@ -397,17 +436,98 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 tuple(_rows(part, rows) for part in data)
                 for rows in (train_rows, validation_rows)
             )
+        model, history = self._train_network(
+            data,
+            validation if self.early_stopping else None,
+            classes,
+            binary,
+            network_seed=int(seeds[1]),
+            shuffle_seed=int(seeds[2]),
+        )
+        return model, history, validation
+
+    def _fit_fold_networks(
+        self, X, Y, sample_weight, classes, binary, fold_seed, network_seeds
+    ):
+        """Train one network per fold, each stopped early on its own fold.
+
+        Parameters
+        ----------
+        X, Y : array-like
+        sample_weight : ndarray or None
+        classes : ndarray
+        binary : bool
+        fold_seed : int
+            Seeds the folds.
+        network_seeds : ndarray of int of shape (threshold_cv, 2)
+            Weight-initialisation and shuffle seeds of each fold's network.
+
+        Returns
+        -------
+        model : keras.Model
+            The fold networks merged into one averaging their logits.
+        histories : list of TrainingHistory
+        scores : ndarray of shape (n_samples, n_labels)
+            Out-of-fold probabilities of every row.
+        Y_tune : ndarray of shape (n_samples, n_labels)
+            The dense targets.
+        """
+        from sklearn_multilabel._network import average_networks
+
+        Y_tune = (Y.toarray() if sp.issparse(Y) else np.asarray(Y)).astype(int)
+        scores = np.empty(Y_tune.shape, dtype=output_dtype(X))
+        models, histories = [], []
+        splits = fold_splits(Y_tune, self.threshold_cv, fold_seed)
+        for (train_rows, held_rows), seeds in zip(splits, network_seeds, strict=True):
+            data, held = (
+                tuple(_rows(part, rows) for part in (X, Y, sample_weight))
+                for rows in (train_rows, held_rows)
+            )
+            model, history = self._train_network(
+                data,
+                held if self.early_stopping else None,
+                classes,
+                binary,
+                network_seed=int(seeds[0]),
+                shuffle_seed=int(seeds[1]),
+            )
+            forward = self._inference_function(model)
+            scores[held_rows] = batched_logits(forward, held[0], link=sigmoid)
+            models.append(model)
+            histories.append(history)
+        return average_networks(models), histories, scores, Y_tune
+
+    def _train_network(
+        self, data, validation, classes, binary, *, network_seed, shuffle_seed
+    ):
+        """Build a network for ``data`` and train it.
+
+        Parameters
+        ----------
+        data : tuple (X, Y, sample_weight)
+        validation : tuple (X_val, Y_val, sample_weight_val) or None
+            Rows monitored for early stopping.
+        classes : ndarray
+        binary : bool
+        network_seed, shuffle_seed : int
+
+        Returns
+        -------
+        model : keras.Model
+        history : TrainingHistory
+        """
         from sklearn_multilabel._network import takes_sparse_input
 
+        X, Y, _ = data
         model = self._build_network(
-            data[0].shape, Y.shape[1], int(seeds[1]), sparse=sp.issparse(X)
+            X.shape, Y.shape[1], network_seed, sparse=sp.issparse(X)
         )
-        pos_weight = positive_weights(self.class_weight, data[1], classes, binary)
+        pos_weight = positive_weights(self.class_weight, Y, classes, binary)
         history = train(
             model,
             CompiledForward(model, X.shape[1], sparse=takes_sparse_input(model)),
             data,
-            self._schedule(data[0].shape[0], int(seeds[2])),
+            self._schedule(X.shape[0], shuffle_seed),
             make_objective(
                 self.loss,
                 pos_weight=pos_weight,
@@ -417,9 +537,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 gamma_neg=self.gamma_neg,
                 clip=self.clip,
             ),
-            validation=validation if self.early_stopping else None,
+            validation=validation,
         )
-        return model, history, self._inference_function(model), validation
+        return model, history
 
     def _fold_fit_and_score(self, X_train, Y_train, weight, X_test):
         """Fit a fixed-threshold copy on some rows and score others.

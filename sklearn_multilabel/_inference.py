@@ -111,22 +111,26 @@ class NumpyForward:
     def __init__(self, model):
         from keras import ops
 
-        weights = [
-            (
-                ops.convert_to_numpy(layer.kernel),
-                ops.convert_to_numpy(layer.bias),
-                NUMPY_ACTIVATIONS[layer.activation.__name__],
-            )
-            for layer in model.layers
-            if hasattr(layer, "kernel")
-        ]
         self._layers = {
-            dtype: [
-                (kernel.astype(dtype), bias.astype(dtype), activation)
-                for kernel, bias, activation in weights
+            np.dtype(np.float32): [
+                (
+                    np.asarray(ops.convert_to_numpy(layer.kernel), dtype=np.float32),
+                    np.asarray(ops.convert_to_numpy(layer.bias), dtype=np.float32),
+                    NUMPY_ACTIVATIONS[layer.activation.__name__],
+                )
+                for layer in model.layers
+                if hasattr(layer, "kernel")
             ]
-            for dtype in (np.float32, np.float64)
         }
+
+    def _weights(self, dtype):
+        """Return the layers in ``dtype``, converting them on first use."""
+        if dtype not in self._layers:
+            self._layers[dtype] = [
+                (kernel.astype(dtype), bias.astype(dtype), activation)
+                for kernel, bias, activation in self._layers[np.dtype(np.float32)]
+            ]
+        return self._layers[dtype]
 
     def __call__(self, batch):
         """Return the logits of one batch.
@@ -140,9 +144,9 @@ class NumpyForward:
         logits : ndarray of shape (n_rows, n_labels)
             float32 for float32 rows, float64 otherwise.
         """
-        dtype = np.float32 if batch.dtype == np.float32 else np.float64
+        dtype = np.dtype(np.float32 if batch.dtype == np.float32 else np.float64)
         hidden = batch if batch.dtype == dtype else batch.astype(dtype)
-        for kernel, bias, activation in self._layers[dtype]:
+        for kernel, bias, activation in self._weights(dtype):
             hidden = np.asarray(hidden @ kernel)
             hidden += bias
             hidden = activation(hidden)

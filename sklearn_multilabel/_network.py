@@ -17,6 +17,8 @@ ACTIVATIONS = {
     "relu": "relu",
 }
 
+DEFAULT_NETWORK_NAME = "multilabel_mlp"
+
 SOFTMAX_MESSAGE = (
     "The network's output layer uses softmax, which makes the labels compete: "
     "their probabilities must sum to 1, so one label rising forces the others "
@@ -81,7 +83,7 @@ def build_default_network(
         kernel_regularizer=regularizer,
         name="logits",
     )(hidden)
-    model = keras.Model(inputs, logits, name="multilabel_mlp")
+    model = keras.Model(inputs, logits, name=DEFAULT_NETWORK_NAME)
     _initialise_from_numpy(model, seed)
     return model
 
@@ -240,3 +242,82 @@ def as_logits_model(model, n_labels, n_features):
             f"with Dense({n_labels}) with no activation (logits) or a sigmoid."
         )
     return model
+
+
+def average_networks(models):
+    """Return one network whose logits are the mean of the given networks'.
+
+    Default networks are merged into one of the same kind: their hidden
+    layers side by side (block-diagonal kernels after the first), and the
+    output layer averaging the blocks, so the numpy inference path still
+    applies. Other networks are wrapped under a Keras ``Average`` layer.
+
+    Parameters
+    ----------
+    models : list of keras.Model
+        Trained networks with the same inputs and number of logits.
+
+    Returns
+    -------
+    model : keras.Model
+    """
+    if len(models) == 1:
+        return models[0]
+    if all(model.name == DEFAULT_NETWORK_NAME for model in models):
+        return _side_by_side(models)
+    inputs = keras.Input(shape=models[0].inputs[0].shape[1:], name="features")
+    logits = keras.layers.Average(name="mean_logits")(
+        [model(inputs) for model in models]
+    )
+    return keras.Model(inputs, logits, name="fold_ensemble")
+
+
+def _side_by_side(models):
+    """Merge default networks with equal layer sizes into one wider network.
+
+    Parameters
+    ----------
+    models : list of keras.Model
+        Built by :func:`build_default_network`.
+
+    Returns
+    -------
+    model : keras.Model
+        Dense layers only (dropout is inactive at inference anyway).
+    """
+    from scipy.linalg import block_diag
+
+    stacks = [
+        [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+        for model in models
+    ]
+    inputs = keras.Input(
+        shape=models[0].inputs[0].shape[1:],
+        sparse=takes_sparse_input(models[0]),
+        name="features",
+    )
+    hidden, last = inputs, len(stacks[0]) - 1
+    for index, template in enumerate(stacks[0]):
+        kernels = [keras.ops.convert_to_numpy(s[index].kernel) for s in stacks]
+        biases = [keras.ops.convert_to_numpy(s[index].bias) for s in stacks]
+        if index == last == 0:
+            kernel, bias = np.mean(kernels, axis=0), np.mean(biases, axis=0)
+        elif index == last:
+            # The output layer sums the blocks' logits; dividing by their
+            # number makes it their mean.
+            kernel, bias = np.vstack(kernels) / len(models), np.mean(biases, axis=0)
+        elif index == 0:
+            kernel, bias = np.hstack(kernels), np.concatenate(biases)
+        else:
+            kernel, bias = block_diag(*kernels), np.concatenate(biases)
+        # Zeros, not Keras' unseeded default, which would draw from Python's
+        # global random; the weights are set right after anyway.
+        layer = keras.layers.Dense(
+            kernel.shape[1],
+            activation=template.activation,
+            kernel_initializer="zeros",
+            name=template.name,
+        )
+        hidden = layer(hidden)
+        layer.set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
+    return keras.Model(inputs, hidden, name=DEFAULT_NETWORK_NAME)

@@ -24,6 +24,7 @@ when loaded. Only load models from sources you trust.
 
 import importlib
 import json
+import numbers
 import os
 import reprlib
 import tempfile
@@ -310,15 +311,33 @@ def _fitted_scalars(estimator):
         "target_dtype": np.dtype(estimator._target_dtype).str,
         "classes_dtype": estimator.classes_.dtype.str,
         "history_": {
-            key: [float(value) for value in values]
-            for key, values in estimator.history_.items()
+            key: _plain_numbers(values) for key, values in estimator.history_.items()
         },
         "n_iter_": int(estimator.n_iter_),
-        "best_epoch_": int(estimator.best_epoch_),
+        "best_epoch_": _plain_numbers(estimator.best_epoch_),
         "threshold_search_": None
         if search is None
         else {"strategy": search.strategy, "score": float(search.score)},
     }
+
+
+def _plain_numbers(values):
+    """Convert a number, or nested lists of numbers, to JSON-ready Python ones.
+
+    Parameters
+    ----------
+    values : int, float or list
+        One per-epoch history or best epoch, or one per fold network.
+
+    Returns
+    -------
+    plain : int, float or list
+    """
+    if isinstance(values, list | tuple):
+        return [_plain_numbers(value) for value in values]
+    if isinstance(values, numbers.Integral):
+        return int(values)
+    return float(values)
 
 
 def _publish(estimator, model, fitted, arrays):

@@ -9,6 +9,7 @@ FAST = {
     "max_iter": 30,
     "learning_rate": 0.01,
     "dropout": 0.0,
+    "threshold_cv": None,
     "random_state": 0,
 }
 

@@ -50,10 +50,13 @@ def test_micro_f1_strategy_beats_half_on_tuning_rows(split):
 
 
 def test_cross_fitted_thresholds_keep_the_same_network(split):
-    """Check that threshold_cv changes the thresholds, not the final network."""
+    """Check that threshold_cv without ensemble changes the thresholds, not
+    the final network."""
     X, Y, _, _ = split
     held_out = MultiLabelNNClassifier(**FAST).fit(X, Y)
-    crossed = MultiLabelNNClassifier(**FAST, threshold_cv=3).fit(X, Y)
+    crossed = MultiLabelNNClassifier(**{**FAST, "threshold_cv": 3}, ensemble=False).fit(
+        X, Y
+    )
     assert_array_equal(crossed.predict_proba(X), held_out.predict_proba(X))
     assert not np.array_equal(crossed.thresholds_, held_out.thresholds_)
     assert crossed.threshold_search_.per_label["n_positives"].sum() == Y.sum()
@@ -63,7 +66,10 @@ def test_cross_fitting_without_early_stopping_trains_on_every_row(split):
     """Check that without early stopping, cross-fitting needs no validation split."""
     X, Y, _, _ = split
     clf = MultiLabelNNClassifier(
-        **FAST, threshold_cv=2, early_stopping=False, n_iter_no_change=100
+        **{**FAST, "threshold_cv": 2},
+        ensemble=False,
+        early_stopping=False,
+        n_iter_no_change=100,
     ).fit(X, Y)
     assert clf.n_iter_ == FAST["max_iter"]
     assert clf.history_["val_loss"] == []

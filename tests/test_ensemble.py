@@ -1,0 +1,172 @@
+"""The fold ensemble: threshold_cv=K networks, averaged, thresholds out of fold."""
+
+import pickle
+
+import keras
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.metrics import f1_score
+
+from sklearn_multilabel import MultiLabelNNClassifier, load_model, save_model
+from sklearn_multilabel._network import (
+    average_networks,
+    build_default_network,
+    takes_sparse_input,
+)
+
+from .conftest import FAST
+
+ENSEMBLE = {**FAST, "threshold_cv": 3}
+
+
+def _random_default_network(seed, hidden_layer_sizes, n_features=6, n_labels=4):
+    meta = {"n_features_in": n_features, "n_labels": n_labels, "random_state": seed}
+    model = build_default_network(
+        meta,
+        hidden_layer_sizes=hidden_layer_sizes,
+        activation="tanh",
+        dropout=0.3,
+        l2=0.0,
+    )
+    rng = np.random.default_rng(seed)
+    model.set_weights(
+        [rng.normal(size=w.shape).astype(np.float32) for w in model.get_weights()]
+    )
+    return model
+
+
+def _logits(model, X):
+    return keras.ops.convert_to_numpy(model(X, training=False))
+
+
+@pytest.mark.parametrize("hidden_layer_sizes", [[], [5], [5, 3]])
+def test_merged_default_networks_average_the_logits(hidden_layer_sizes):
+    """Check that the side-by-side network returns the mean of the networks'
+    logits, with no hidden layer, one and two (block-diagonal) layers."""
+    models = [_random_default_network(s, hidden_layer_sizes) for s in range(3)]
+    X = np.random.default_rng(0).normal(size=(20, 6)).astype(np.float32)
+    merged = average_networks(models)
+    expected = np.mean([_logits(model, X) for model in models], axis=0)
+    assert_allclose(_logits(merged, X), expected, rtol=1e-5, atol=1e-5)
+    widths = [layer.units for layer in merged.layers[1:]]
+    assert widths == [3 * width for width in hidden_layer_sizes] + [4]
+
+
+def test_other_networks_are_averaged_under_one_model():
+    """Check the generic path: any networks, wrapped under an Average layer."""
+
+    def small(seed):
+        inputs = keras.Input(shape=(6,))
+        hidden = keras.layers.Dense(3, activation="relu", name="inner")(inputs)
+        model = keras.Model(inputs, keras.layers.Dense(4)(hidden))
+        model.set_weights(
+            [
+                np.random.default_rng(seed).normal(size=w.shape).astype(np.float32)
+                for w in model.get_weights()
+            ]
+        )
+        return model
+
+    models = [small(seed) for seed in range(2)]
+    X = np.random.default_rng(1).normal(size=(10, 6)).astype(np.float32)
+    merged = average_networks(models)
+    expected = np.mean([_logits(model, X) for model in models], axis=0)
+    assert_allclose(_logits(merged, X), expected, rtol=1e-6, atol=1e-6)
+    assert average_networks(models[:1]) is models[0]
+
+
+@pytest.fixture(scope="module")
+def ensemble(multilabel_data):
+    X, Y = multilabel_data
+    return MultiLabelNNClassifier(**ENSEMBLE).fit(X, Y)
+
+
+def test_ensemble_keeps_one_network_per_fold(ensemble, multilabel_data):
+    """Check the fitted attributes: one history per fold network, a model
+    three hidden layers wide, thresholds tuned on every row out of fold."""
+    _, Y = multilabel_data
+    assert len(ensemble.history_["loss"]) == 3
+    assert len(ensemble.history_["val_loss"]) == 3
+    assert len(ensemble.best_epoch_) == 3
+    assert ensemble.n_iter_ == max(len(loss) for loss in ensemble.history_["loss"])
+    assert ensemble.model_.layers[1].units == 3 * FAST["hidden_layer_sizes"][0]
+    assert ensemble.threshold_search_.per_label["n_positives"].sum() == Y.sum()
+
+
+def test_ensemble_is_repeatable_and_seeded(ensemble, multilabel_data):
+    """Check that random_state fixes the whole ensemble, and changes it."""
+    X, Y = multilabel_data
+    again = MultiLabelNNClassifier(**ENSEMBLE).fit(X, Y)
+    assert_array_equal(again.predict_proba(X), ensemble.predict_proba(X))
+    assert_array_equal(again.thresholds_, ensemble.thresholds_)
+    other = MultiLabelNNClassifier(**{**ENSEMBLE, "random_state": 1}).fit(X, Y)
+    assert not np.allclose(other.predict_proba(X), ensemble.predict_proba(X))
+
+
+def test_ensemble_predicts_better_than_its_first_fold_network(imbalanced_data):
+    """Check the point of averaging on noisy data: the ensemble's test
+    macro-F1 is above that of one network trained the same way."""
+    X, Y = imbalanced_data
+    X_train, Y_train, X_test, Y_test = X[:600], Y[:600], X[600:], Y[600:]
+    params = {**ENSEMBLE, "hidden_layer_sizes": (64,), "learning_rate": 0.003}
+    averaged = MultiLabelNNClassifier(**params).fit(X_train, Y_train)
+    single = MultiLabelNNClassifier(**{**params, "threshold_cv": None})
+    single.fit(X_train, Y_train)
+    assert f1_score(Y_test, averaged.predict(X_test), average="macro") > f1_score(
+        Y_test, single.predict(X_test), average="macro"
+    )
+
+
+def test_ensemble_with_fixed_thresholds_still_averages(multilabel_data):
+    """Check that a fixed threshold keeps the ensemble and skips tuning."""
+    X, Y = multilabel_data
+    clf = MultiLabelNNClassifier(**ENSEMBLE, threshold=0.3).fit(X, Y)
+    assert_array_equal(clf.thresholds_, np.full(Y.shape[1], 0.3))
+    assert clf.threshold_search_ is None
+    assert len(clf.best_epoch_) == 3
+
+
+def test_ensemble_round_trips(ensemble, multilabel_data, tmp_path):
+    """Check pickle and save_model/load_model keep the ensemble exactly."""
+    X, _ = multilabel_data
+    expected = ensemble.predict_proba(X)
+    assert_array_equal(pickle.loads(pickle.dumps(ensemble)).predict_proba(X), expected)
+    save_model(ensemble, tmp_path / "ensemble.skml")
+    loaded = load_model(tmp_path / "ensemble.skml")
+    assert_array_equal(loaded.predict_proba(X), expected)
+    assert loaded.best_epoch_ == ensemble.best_epoch_
+    assert loaded.history_ == ensemble.history_
+
+
+def _custom_network(meta):
+    inputs = keras.Input(shape=(meta["n_features_in"],))
+    hidden = keras.layers.Dense(8, activation="relu")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(meta["n_labels"])(hidden))
+
+
+def test_ensemble_of_custom_networks(multilabel_data, tmp_path):
+    """Check that custom networks are averaged too, and saved and loaded."""
+    X, Y = multilabel_data
+    clf = MultiLabelNNClassifier(**ENSEMBLE, build_network=_custom_network).fit(X, Y)
+    assert clf.model_.name == "fold_ensemble"
+    save_model(clf, tmp_path / "custom.skml")
+    loaded = load_model(tmp_path / "custom.skml")
+    assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+
+
+def test_sparse_ensemble_keeps_rows_sparse(multilabel_data):
+    """Check that the merged network still takes sparse rows."""
+    X, Y = multilabel_data
+    X = sp.csr_matrix(np.where(np.abs(X) > 1, X, 0.0))
+    clf = MultiLabelNNClassifier(**ENSEMBLE).fit(X, Y)
+    assert takes_sparse_input(clf.model_)
+    assert clf.predict_proba(X).shape == Y.shape
+
+
+def test_default_is_a_five_fold_ensemble():
+    """Check the documented defaults, chosen in benchmarks/bench_ensemble.py."""
+    params = MultiLabelNNClassifier().get_params()
+    assert params["threshold_cv"] == 5 and params["ensemble"] is True
+    assert params["threshold_shrinkage"] == 20.0
