@@ -305,8 +305,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training features; float32 and float64 are both accepted, sparse
-            input is densified one batch at a time.
+            Training features, float32 or float64. The default network takes
+            sparse rows as they are (TensorFlow backend); a custom network
+            gets them densified in small batches.
         y : {array-like, sparse matrix} of shape (n_samples, n_labels)
             Multi-hot indicator matrix of 0/1, as produced by
             ``MultiLabelBinarizer``. A 1-D target with two classes is one
@@ -370,19 +371,18 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 X, Y, sample_weight, classes, binary, seeds
             )
             histories = [history]
-            if thresholds is None and self.threshold_cv is None:
-                scores = batched_logits(
-                    self._inference_function(model), validation[0], link=sigmoid
-                )
-                Y_tune = validation[1]
+        forward = self._inference_function(model)
         search = None
         if thresholds is None:
+            if self.threshold_cv is None:
+                scores = batched_logits(forward, validation[0], link=sigmoid)
+                Y_tune = validation[1]
             search = self._search(Y_tune, scores, self.threshold)
             thresholds = search.thresholds
 
         # Published only now, so that a failed fit leaves nothing that predicts.
         self.classes_, self._binary, self._target_dtype = classes, binary, y.dtype
-        self.model_, self._forward = model, self._inference_function(model)
+        self.model_, self._forward = model, forward
         self._set_history(histories)
         self.threshold_search_ = search
         self.thresholds_ = thresholds

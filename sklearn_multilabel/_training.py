@@ -6,9 +6,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sklearn_multilabel._batches import dense_rows, feature_rows, to_sparse_tensor
+from sklearn_multilabel._batches import (
+    DENSE_BATCH_BYTES,
+    dense_rows,
+    feature_rows,
+    to_sparse_tensor,
+)
 from sklearn_multilabel._inference import batched_logits
 from sklearn_multilabel._losses import loss_numpy, make_loss
+
+# Most batches one traced call updates on (see TrainStep).
+MAX_BATCHES_PER_CALL = 16
 
 
 @dataclass
@@ -80,6 +88,25 @@ class Objective:
     numpy_loss: object
 
 
+@dataclass
+class TrainStep:
+    """Adam updates on consecutive batches of rows.
+
+    Parameters
+    ----------
+    run : callable
+        ``run(X_rows, Y_rows, weights) -> losses``: one update per batch of
+        ``batch_size`` consecutive rows, returning each batch's loss.
+    batches_per_call : int, default=1
+        How many batches ``run`` should receive at once: one traced call for
+        several batches saves TensorFlow's per-call cost (about a tenth of a
+        millisecond, a large share of a small batch's update).
+    """
+
+    run: object
+    batches_per_call: int = 1
+
+
 def make_objective(loss, **params):
     """Return a loss and its numpy twin, with the same parameters.
 
@@ -140,6 +167,8 @@ def train(model, forward, data, schedule, objective, validation=None):
         X.shape[1],
         Y.shape[1],
         sparse=forward.accepts_sparse,
+        batch_size=schedule.batch_size,
+        n_samples=X.shape[0],
     )
     rng = np.random.default_rng(schedule.shuffle_seed)
     history = TrainingHistory()
@@ -204,13 +233,12 @@ def _run_epoch(step, data, batch_size, rng, keep_sparse):
 
     Parameters
     ----------
-    step : callable
-        ``step(X_batch, Y_batch, weight_batch) -> loss``.
+    step : TrainStep
     data : tuple (X, Y, sample_weight)
     batch_size : int
     rng : numpy.random.Generator
     keep_sparse : bool
-        Whether ``step`` takes CSR batches of a sparse ``X``.
+        Whether ``step`` takes CSR rows of a sparse ``X``.
 
     Returns
     -------
@@ -218,12 +246,20 @@ def _run_epoch(step, data, batch_size, rng, keep_sparse):
     """
     X, Y, sample_weight = data
     order = rng.permutation(X.shape[0])
+    batches = [
+        np.sort(order[start : start + batch_size])
+        for start in range(0, len(order), batch_size)
+    ]
     losses = []
-    for start in range(0, len(order), batch_size):
-        rows = np.sort(order[start : start + batch_size])
-        weight = _batch_weight(sample_weight, rows)
-        batch = feature_rows(X, rows, keep_sparse=keep_sparse)
-        losses.append(step(batch, dense_rows(Y, rows), weight))
+    for first in range(0, len(batches), step.batches_per_call):
+        rows = np.concatenate(batches[first : first + step.batches_per_call])
+        losses.extend(
+            step.run(
+                feature_rows(X, rows, keep_sparse=keep_sparse),
+                dense_rows(Y, rows),
+                _batch_weight(sample_weight, rows),
+            )
+        )
     return float(np.mean([float(loss) for loss in losses]))
 
 
@@ -258,8 +294,10 @@ def _report(epoch, history):
     print(line, file=sys.stdout, flush=True)
 
 
-def _make_train_step(model, loss, learning_rate, n_features, n_labels, sparse):
-    """Return a traced Adam step on ``loss`` plus the network's penalties.
+def _make_train_step(
+    model, loss, learning_rate, n_features, n_labels, sparse, batch_size, n_samples
+):
+    """Return traced Adam updates on ``loss`` plus the network's penalties.
 
     Parameters
     ----------
@@ -270,12 +308,15 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels, sparse):
     n_features, n_labels : int
     sparse : bool
         Whether the step takes CSR feature batches (``model`` built for
-        sparse inputs).
+        sparse inputs), one batch per call.
+    batch_size : int
+        Rows per update.
+    n_samples : int
+        Rows per epoch.
 
     Returns
     -------
-    step : callable
-        ``step(X_batch, Y_batch, weight_batch) -> loss`` (scalar tensor).
+    step : TrainStep
     """
     import tensorflow as tf
 
@@ -288,15 +329,8 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels, sparse):
     moments = [tf.Variable(tf.zeros(shape), trainable=False) for shape in shapes]
     velocities = [tf.Variable(tf.zeros(shape), trainable=False) for shape in shapes]
     iterations = tf.Variable(0.0, trainable=False)
-    feature_spec = tf.SparseTensorSpec if sparse else tf.TensorSpec
-    specs = [
-        feature_spec((None, n_features), tf.float32),
-        tf.TensorSpec((None, n_labels), tf.float32),
-        tf.TensorSpec((None,), tf.float32),
-    ]
 
-    @tf.function(input_signature=specs)
-    def traced_step(X_batch, Y_batch, weight_batch):
+    def update(X_batch, Y_batch, weight_batch):
         with tf.GradientTape() as tape:
             logits = model(X_batch, training=True)
             value = _penalised(loss(Y_batch, logits, weight_batch), model.losses)
@@ -321,13 +355,76 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels, sparse):
             variable.assign_sub(alpha * m / (tf.sqrt(v) + epsilon))
         return value
 
-    # Calling the concrete function skips the signature binding of every
-    # call (about a millisecond per step).
-    concrete_step = traced_step.get_concrete_function()
+    label_specs = [
+        tf.TensorSpec((None, n_labels), tf.float32),
+        tf.TensorSpec((None,), tf.float32),
+    ]
+    batch_bytes = 4 * batch_size * max(n_features, 1)
+    batches_per_call = int(
+        np.clip(DENSE_BATCH_BYTES // batch_bytes, 1, MAX_BATCHES_PER_CALL)
+    )
+    # Tracing the loop over batches costs tens of milliseconds per fit: worth
+    # it only when an epoch has several calls' worth of batches.
+    if sparse or n_samples < 2 * batches_per_call * batch_size:
+        return _one_batch_per_call(
+            _traced_update(update, n_features, sparse, label_specs)
+        )
+
+    feature_spec = tf.TensorSpec((None, n_features), tf.float32)
+
+    @tf.function(input_signature=[feature_spec, *label_specs])
+    def several_batches(X_rows, Y_rows, weights):
+        n_rows = tf.shape(X_rows)[0]
+        n_batches = (n_rows + batch_size - 1) // batch_size
+        losses = tf.TensorArray(tf.float32, size=n_batches)
+        for index in tf.range(n_batches):
+            start = index * batch_size
+            end = tf.minimum(start + batch_size, n_rows)
+            losses = losses.write(
+                index,
+                update(X_rows[start:end], Y_rows[start:end], weights[start:end]),
+            )
+        return losses.stack()
+
+    concrete = several_batches.get_concrete_function()
+
+    def run(X_rows, Y_rows, weights):
+        return concrete(
+            tf.constant(X_rows), tf.constant(Y_rows), tf.constant(weights)
+        ).numpy()
+
+    return TrainStep(run, batches_per_call)
+
+
+def _traced_update(update, n_features, sparse, label_specs):
+    """Trace a one-batch update; return a function of numpy or CSR batches.
+
+    Parameters
+    ----------
+    update : callable
+        ``update(X_batch, Y_batch, weight_batch) -> loss`` on tensors.
+    n_features : int
+    sparse : bool
+        Whether feature batches are CSR matrices.
+    label_specs : list of tf.TensorSpec
+        Specs of the target and weight batches.
+
+    Returns
+    -------
+    step : callable
+        ``step(X_batch, Y_batch, weight_batch) -> loss``.
+    """
+    import tensorflow as tf
+
+    spec = tf.SparseTensorSpec if sparse else tf.TensorSpec
     to_features = to_sparse_tensor if sparse else tf.constant
+    # Calling the concrete function skips the signature binding of each call.
+    traced = tf.function(
+        update, input_signature=[spec((None, n_features), tf.float32), *label_specs]
+    ).get_concrete_function()
 
     def step(X_batch, Y_batch, weight_batch):
-        return concrete_step(
+        return traced(
             to_features(X_batch), tf.constant(Y_batch), tf.constant(weight_batch)
         )
 
@@ -335,7 +432,14 @@ def _make_train_step(model, loss, learning_rate, n_features, n_labels, sparse):
 
 
 def make_backend_train_step(
-    model, loss, learning_rate, n_features, n_labels, sparse=False
+    model,
+    loss,
+    learning_rate,
+    n_features,
+    n_labels,
+    sparse=False,
+    batch_size=32,
+    n_samples=0,
 ):
     """Return an Adam step for the Keras backend in use.
 
@@ -353,11 +457,15 @@ def make_backend_train_step(
     n_features, n_labels : int
     sparse : bool, default=False
         Whether feature batches are CSR matrices (TensorFlow only).
+    batch_size : int, default=32
+        Rows per update.
+    n_samples : int, default=0
+        Rows per epoch; TensorFlow updates on several batches per call when
+        an epoch has enough of them.
 
     Returns
     -------
-    step : callable
-        ``step(X_batch, Y_batch, weight_batch) -> loss`` (scalar tensor).
+    step : TrainStep
 
     Raises
     ------
@@ -369,17 +477,39 @@ def make_backend_train_step(
     backend = keras.backend.backend()
     if backend == "tensorflow":
         return _make_train_step(
-            model, loss, learning_rate, n_features, n_labels, sparse
+            model,
+            loss,
+            learning_rate,
+            n_features,
+            n_labels,
+            sparse,
+            batch_size,
+            n_samples,
         )
     if backend == "jax":
-        return _make_jax_train_step(model, loss, learning_rate)
+        return _one_batch_per_call(_make_jax_train_step(model, loss, learning_rate))
     if backend == "torch":
-        return _make_torch_train_step(model, loss, learning_rate)
+        return _one_batch_per_call(_make_torch_train_step(model, loss, learning_rate))
     raise ValueError(
         f"The Keras backend {backend!r} cannot train networks (it has no "
         "gradients). Set the environment variable KERAS_BACKEND to "
         "'tensorflow', 'jax' or 'torch' before Keras is first imported."
     )
+
+
+def _one_batch_per_call(step):
+    """Wrap a one-batch update function as a ``TrainStep``.
+
+    Parameters
+    ----------
+    step : callable
+        ``step(X_batch, Y_batch, weight_batch) -> loss``.
+
+    Returns
+    -------
+    step : TrainStep
+    """
+    return TrainStep(lambda X_rows, Y_rows, weights: [step(X_rows, Y_rows, weights)])
 
 
 def _penalised(loss_value, losses):
