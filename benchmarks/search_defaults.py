@@ -81,7 +81,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-from compare_baselines import ISSUE_BARS  # noqa: E402
+from _bars import ISSUE_BARS  # noqa: E402
 
 LOADERS = {"yeast": load_yeast, "scene": load_scene, "emotions": load_emotions}
 METRICS = ("micro_f1", "macro_f1")

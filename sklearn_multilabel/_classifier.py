@@ -77,9 +77,11 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         Stop when the validation loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and keep the best epoch's weights.
     validation_fraction : float, default=0.2
-        Share of the training rows held out, with per-label stratification,
-        for early stopping, and for threshold tuning when ``threshold_cv`` is
-        None (so tuning costs no extra fit).
+        With ``threshold_cv=None`` (or ``ensemble=False``): the share of the
+        training rows held out, with per-label stratification, for early
+        stopping, and for threshold tuning when ``threshold_cv`` is None (so
+        tuning costs no extra fit). A fold ensemble's networks stop on their
+        own held-out fold instead.
     n_iter_no_change : int, default=20
         Patience of the stopping rule, in epochs.
     tol : float, default=1e-4
@@ -350,6 +352,13 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             )
         thresholds = fixed_thresholds(self.threshold, Y.shape[1])
         check_label_bounds(self.min_labels, self.max_labels, Y.shape[1])
+        if self.threshold_cv is not None and self.threshold_cv > X.shape[0]:
+            raise ValueError(
+                f"threshold_cv={self.threshold_cv} splits the rows into "
+                f"{self.threshold_cv} folds but X has only {X.shape[0]} rows: pass "
+                "threshold_cv=None (one network, thresholds tuned on its "
+                f"validation rows) or at most {X.shape[0]} folds."
+            )
         rng = check_random_state(self.random_state)
         seeds = rng.randint(0, 2**30, size=4)
         if self.threshold_cv is not None and self.ensemble:

@@ -16,8 +16,10 @@ from sklearn_multilabel._classifier import MultiLabelNNClassifier
 from sklearn_multilabel._threshold_step import is_strategy
 from sklearn_multilabel._tuner import MultiLabelThresholdTuner
 
-# The network of the scikeras peer mirrors MultiLabelNNClassifier's defaults:
-# one hidden layer of 256 ReLU units, dropout 0.2, Adam at 1e-3, batches of 32,
+# The scikeras peer is a plain Keras setup, the one MultiLabelNNClassifier
+# started from (its defaults are now chosen by benchmarks/search_defaults.py
+# and bench_ensemble.py): one hidden layer of 256 ReLU units, dropout 0.2,
+# Adam at 1e-3, batches of 32,
 # at most 200 epochs stopped after 10 without validation-loss improvement on
 # 20 % of the rows, best weights restored.
 _SCIKERAS_HIDDEN_UNITS = 256

@@ -353,7 +353,8 @@ CASES = [
     fit_error(
         "threshold-cv-more-folds-than-rows",
         ValueError,
-        r"n_splits=10 greater than the number of samples: n_samples=8.*fewer folds",
+        r"threshold_cv=10 splits the rows into 10 folds but X has only 8 rows: "
+        r"pass threshold_cv=None .* or at most 8 folds",
         X=X[:8],
         y=Y[:8],
         params={"threshold_cv": 10},
