@@ -441,10 +441,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             train_rows, validation_rows = validation_split(
                 Y, self.validation_fraction, int(seeds[0])
             )
-            data, validation = (
-                tuple(_rows(part, rows) for part in data)
-                for rows in (train_rows, validation_rows)
-            )
+            data, validation = _row_subsets(data, train_rows, validation_rows)
         model, history = self._train_network(
             data,
             validation if self.early_stopping else None,
@@ -488,10 +485,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         models, histories = [], []
         splits = fold_splits(Y_tune, self.threshold_cv, fold_seed)
         for (train_rows, held_rows), seeds in zip(splits, network_seeds, strict=True):
-            data, held = (
-                tuple(_rows(part, rows) for part in (X, Y, sample_weight))
-                for rows in (train_rows, held_rows)
-            )
+            data, held = _row_subsets((X, Y, sample_weight), train_rows, held_rows)
             model, history = self._train_network(
                 data,
                 held if self.early_stopping else None,
@@ -848,6 +842,23 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         tags.target_tags.single_output = True
         tags.input_tags.sparse = True
         return tags
+
+
+def _row_subsets(parts, *row_sets):
+    """Index the same rows of several parts, once per set of rows.
+
+    Parameters
+    ----------
+    parts : tuple of (ndarray, sparse matrix or None)
+        E.g. ``(X, Y, sample_weight)``.
+    *row_sets : ndarray of int
+
+    Returns
+    -------
+    subsets : tuple of tuple
+        One tuple like ``parts`` per set of rows.
+    """
+    return tuple(tuple(_rows(part, rows) for part in parts) for rows in row_sets)
 
 
 def _rows(part, rows):
