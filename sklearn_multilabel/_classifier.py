@@ -832,6 +832,8 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 f"sklearn_multilabel {__version__} (format {STATE_FORMAT}), which "
                 "cannot read it. Load it with the version that saved it, or refit."
             )
+        # Fitted before `ensemble` existed, `threshold_cv` meant folds + refit.
+        state.setdefault("ensemble", False)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

@@ -177,6 +177,8 @@ def load_model(path, *, params=None, custom_objects=None, safe_mode=True):
                 safe_mode=safe_mode,
             )
     restored = {name: _decode(value, name) for name, value in state["params"].items()}
+    # Saved before `ensemble` existed, `threshold_cv` meant folds + refit.
+    restored.setdefault("ensemble", False)
     estimator = MultiLabelNNClassifier(**{**restored, **(params or {})})
     _publish(estimator, model, state["fitted"], arrays)
     return estimator

@@ -1,6 +1,8 @@
 """The fold ensemble: threshold_cv=K networks, averaged, thresholds out of fold."""
 
+import json
 import pickle
+import zipfile
 
 import keras
 import numpy as np
@@ -170,3 +172,33 @@ def test_default_is_a_five_fold_ensemble():
     params = MultiLabelNNClassifier().get_params()
     assert params["threshold_cv"] == 5 and params["ensemble"] is True
     assert params["threshold_shrinkage"] == 20.0
+
+
+def _without_ensemble_param(source, target):
+    """Rewrite a saved model as saved before the `ensemble` parameter existed."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            content = old.read(item.filename)
+            if item.filename == "state.json":
+                state = json.loads(content)
+                del state["params"]["ensemble"]
+                content = json.dumps(state).encode()
+            new.writestr(item, content)
+
+
+def test_models_saved_before_the_ensemble_keep_their_refit(multilabel_data, tmp_path):
+    """Check that pickles and files without `ensemble` (when threshold_cv
+    meant folds + refit) load with ensemble=False and predict as before."""
+    X, Y = multilabel_data
+    clf = MultiLabelNNClassifier(**ENSEMBLE, ensemble=False).fit(X, Y)
+    state = clf.__getstate__()
+    del state["ensemble"]
+    restored = MultiLabelNNClassifier.__new__(MultiLabelNNClassifier)
+    restored.__setstate__(state)
+    assert restored.get_params()["ensemble"] is False
+    assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    save_model(clf, tmp_path / "new.skml")
+    _without_ensemble_param(tmp_path / "new.skml", tmp_path / "old.skml")
+    loaded = load_model(tmp_path / "old.skml")
+    assert loaded.get_params()["ensemble"] is False
+    assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
