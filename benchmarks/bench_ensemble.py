@@ -52,7 +52,6 @@ from iterstrat.ml_stratifiers import MultilabelStratifiedKFold  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 from scipy.special import expit  # noqa: E402
 from scipy.stats import rankdata  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils import check_random_state  # noqa: E402
@@ -78,7 +77,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-from _bars import ISSUE_BARS  # noqa: E402
+from _bars import ISSUE_BARS, f1_scores  # noqa: E402
 from _tables import markdown_table  # noqa: E402
 
 LOADERS = {"yeast": load_yeast, "scene": load_scene, "emotions": load_emotions}
@@ -399,10 +398,7 @@ def score_case(case, runs):
         for label, strategy, shrinkage in STRATEGIES:
             Y_pred = P_eval >= thresholds_for(Y_tune, P_tune, strategy, shrinkage)
             records[f"{name} @ {label}"] = {
-                "micro_f1": f1_score(case["Y_eval"], Y_pred, average="micro"),
-                "macro_f1": f1_score(
-                    case["Y_eval"], Y_pred, average="macro", zero_division=0
-                ),
+                **f1_scores(case["Y_eval"], Y_pred),
                 "seconds": seconds,
             }
     return records

@@ -23,9 +23,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-from _bars import ISSUE_BARS  # noqa: E402
+from _bars import ISSUE_BARS, f1_scores  # noqa: E402
 from _tables import markdown_table  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
@@ -63,9 +62,9 @@ def score_defaults(name):
         start = time.perf_counter()
         model.fit(X, Y)
         seconds.append(time.perf_counter() - start)
-        Y_pred = model.predict(X_test)
-        micro.append(f1_score(Y_test, Y_pred, average="micro"))
-        macro.append(f1_score(Y_test, Y_pred, average="macro"))
+        scores = f1_scores(Y_test, model.predict(X_test))
+        micro.append(scores["micro_f1"])
+        macro.append(scores["macro_f1"])
     return {
         "micro_f1": (float(np.mean(micro)), float(np.std(micro))),
         "macro_f1": (float(np.mean(macro)), float(np.std(macro))),

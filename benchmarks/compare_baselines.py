@@ -36,13 +36,12 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from _bars import ISSUE_BARS  # noqa: E402
+from _bars import ISSUE_BARS, f1_scores  # noqa: E402
 from _tables import markdown_table  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -82,23 +81,6 @@ def baselines():
     }
     return {
         name: make_pipeline(StandardScaler(), model) for name, model in inner.items()
-    }
-
-
-def test_scores(Y_test, Y_pred):
-    """Micro- and macro-F1 of multi-hot test predictions.
-
-    Parameters
-    ----------
-    Y_test, Y_pred : ndarray of shape (n_samples, n_labels)
-
-    Returns
-    -------
-    scores : dict of str to float
-    """
-    return {
-        "micro_f1": f1_score(Y_test, Y_pred, average="micro", zero_division=0),
-        "macro_f1": f1_score(Y_test, Y_pred, average="macro", zero_division=0),
     }
 
 
@@ -155,14 +137,14 @@ def run_cell(dataset, name, model):
     proba = probabilities(final, X_test)
     seconds = time.perf_counter() - start
     base = {"dataset": dataset, "model": name, "seconds": seconds}
-    rows = [{**base, "threshold": "0.5"} | test_scores(Y_test, proba >= 0.5)]
+    rows = [{**base, "threshold": "0.5"} | f1_scores(Y_test, proba >= 0.5)]
     tuned = {}
     for strategy in STRATEGIES:
         tuned[strategy] = tune_thresholds(Y_train, oof, strategy).thresholds
         Y_pred = apply_thresholds(proba, tuned[strategy])
         rows.append(
             {**base, "threshold": f"tuned {strategy} (cv={CV})"}
-            | test_scores(Y_test, Y_pred)
+            | f1_scores(Y_test, Y_pred)
         )
     if name == "OvR-LogReg":
         check_against_tuner(model, X_train, Y_train, tuned)

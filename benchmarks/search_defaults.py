@@ -59,7 +59,6 @@ from numpy.testing import assert_allclose  # noqa: E402
 from scipy.stats import rankdata  # noqa: E402
 from sklearn.datasets import make_multilabel_classification  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -81,7 +80,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-from _bars import ISSUE_BARS  # noqa: E402
+from _bars import ISSUE_BARS, f1_scores  # noqa: E402
 
 LOADERS = {"yeast": load_yeast, "scene": load_scene, "emotions": load_emotions}
 METRICS = ("micro_f1", "macro_f1")
@@ -213,23 +212,6 @@ def validation_rows(Y, config, random_state):
     """
     seeds = check_random_state(random_state).randint(0, 2**30, size=4)
     return validation_split(Y, config["validation_fraction"], int(seeds[0]))[1]
-
-
-def f1_scores(Y_true, Y_pred):
-    """Micro- and macro-F1.
-
-    Parameters
-    ----------
-    Y_true, Y_pred : ndarray of shape (n_samples, n_labels)
-
-    Returns
-    -------
-    scores : dict of str to float
-    """
-    return {
-        "micro_f1": f1_score(Y_true, Y_pred, average="micro", zero_division=0),
-        "macro_f1": f1_score(Y_true, Y_pred, average="macro", zero_division=0),
-    }
 
 
 def fit_fold(config, X_fit, Y_fit, X_test, Y_test, random_state):

@@ -41,11 +41,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-from _bars import ISSUE_BARS  # noqa: E402
+from _bars import ISSUE_BARS, f1_scores  # noqa: E402
 from _tables import markdown_table  # noqa: E402
 from iterstrat.ml_stratifiers import MultilabelStratifiedKFold  # noqa: E402
 from scipy.stats import rankdata  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
@@ -132,8 +131,7 @@ def cached_fit(cache, key, changes, X_fit, Y_fit, X_test, Y_test, seed):
     Y_pred = model.predict(X_test)
     record = {
         "ident": ident,
-        "micro_f1": float(f1_score(Y_test, Y_pred, average="micro")),
-        "macro_f1": float(f1_score(Y_test, Y_pred, average="macro")),
+        **f1_scores(Y_test, Y_pred),
         "seconds": seconds,
     }
     path.write_text(json.dumps(record))

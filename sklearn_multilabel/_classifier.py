@@ -15,7 +15,6 @@ from sklearn.utils.validation import (
 
 from sklearn_multilabel._backend import limit_tensorflow_threads
 from sklearn_multilabel._batches import as_row_major
-from sklearn_multilabel._cross_fitting import fold_splits
 from sklearn_multilabel._inference import (
     CompiledForward,
     NumpyForward,
@@ -441,7 +440,10 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             train_rows, validation_rows = validation_split(
                 Y, self.validation_fraction, int(seeds[0])
             )
-            data, validation = _row_subsets(data, train_rows, validation_rows)
+            data, validation = (
+                tuple(_rows(part, rows) for part in data)
+                for rows in (train_rows, validation_rows)
+            )
         model, history = self._train_network(
             data,
             validation if self.early_stopping else None,
@@ -480,24 +482,32 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         """
         from sklearn_multilabel._network import average_networks
 
-        Y_tune = (Y.toarray() if sp.issparse(Y) else np.asarray(Y)).astype(int)
-        scores = np.empty(Y_tune.shape, dtype=output_dtype(X))
-        models, histories = [], []
-        splits = fold_splits(Y_tune, self.threshold_cv, fold_seed)
-        for (train_rows, held_rows), seeds in zip(splits, network_seeds, strict=True):
-            data, held = _row_subsets((X, Y, sample_weight), train_rows, held_rows)
+        models, histories, seeds = [], [], iter(network_seeds)
+
+        def fit_and_score(train, held):
+            network_seed, shuffle_seed = next(seeds)
             model, history = self._train_network(
-                data,
+                train,
                 held if self.early_stopping else None,
                 classes,
                 binary,
-                network_seed=int(seeds[0]),
-                shuffle_seed=int(seeds[1]),
+                network_seed=int(network_seed),
+                shuffle_seed=int(shuffle_seed),
             )
-            forward = self._inference_function(model)
-            scores[held_rows] = batched_logits(forward, held[0], link=sigmoid)
             models.append(model)
             histories.append(history)
+            forward = self._inference_function(model)
+            return batched_logits(forward, held[0], link=sigmoid)
+
+        scores, Y_tune = cross_fitted_scores(
+            fit_and_score,
+            X,
+            Y,
+            sample_weight,
+            self.threshold_cv,
+            fold_seed,
+            dtype=output_dtype(X),
+        )
         return average_networks(models), histories, scores, Y_tune
 
     def _train_network(
@@ -544,24 +554,24 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         )
         return model, history
 
-    def _fold_fit_and_score(self, X_train, Y_train, weight, X_test):
+    def _fold_fit_and_score(self, train, test):
         """Fit a fixed-threshold copy on some rows and score others.
 
         Parameters
         ----------
-        X_train, Y_train : array-like
-        weight : ndarray or None
-        X_test : array-like
+        train, test : tuple (X, Y, sample_weight)
+            One fold's training and scored rows.
 
         Returns
         -------
         proba : ndarray of shape (n_test, n_labels)
         """
+        X_train, Y_train, weight = train
         fold_model = self.__class__(**self.get_params()).set_params(
             threshold=0.5, threshold_cv=None, min_labels=0, max_labels=None
         )
         fold_model.fit(X_train, Y_train, sample_weight=weight)
-        return batched_logits(fold_model._forward, X_test, link=sigmoid)
+        return batched_logits(fold_model._forward, test[0], link=sigmoid)
 
     def retune_thresholds(self, X, y):
         """Re-tune ``thresholds_`` on new held-out rows, without retraining.
@@ -844,23 +854,6 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         tags.target_tags.single_output = True
         tags.input_tags.sparse = True
         return tags
-
-
-def _row_subsets(parts, *row_sets):
-    """Index the same rows of several parts, once per set of rows.
-
-    Parameters
-    ----------
-    parts : tuple of (ndarray, sparse matrix or None)
-        E.g. ``(X, Y, sample_weight)``.
-    *row_sets : ndarray of int
-
-    Returns
-    -------
-    subsets : tuple of tuple
-        One tuple like ``parts`` per set of rows.
-    """
-    return tuple(tuple(_rows(part, rows) for part in parts) for rows in row_sets)
 
 
 def _rows(part, rows):

@@ -43,28 +43,25 @@ class CompiledForward:
         self.accepts_sparse = False
         if keras.backend.backend() != "tensorflow":
             self._call = lambda batch: keras.ops.convert_to_numpy(
-                model(batch, training=False)
+                model(np.asarray(batch, dtype=np.float32), training=False)
             )
             return
         import tensorflow as tf
 
-        if sparse:
-            spec = tf.SparseTensorSpec(shape=(None, n_features), dtype=tf.float32)
-        else:
-            spec = tf.TensorSpec(shape=(None, n_features), dtype=tf.float32)
+        spec = tf.SparseTensorSpec if sparse else tf.TensorSpec
+        to_tensor = to_sparse_tensor if sparse else tf.constant
 
-        @tf.function(input_signature=[spec], reduce_retracing=True)
+        @tf.function(
+            input_signature=[spec(shape=(None, n_features), dtype=tf.float32)],
+            reduce_retracing=True,
+        )
         def traced(batch):
             return model(batch, training=False)
 
         self.accepts_sparse = sparse
-        self._traced = traced
-        self._call = self._call_traced
-
-    def _call_traced(self, batch):
-        if self.accepts_sparse:
-            return self._traced(to_sparse_tensor(batch)).numpy()
-        return self._traced(batch).numpy()
+        self._call = lambda batch: traced(
+            to_tensor(batch.astype(np.float32, copy=False))
+        ).numpy()
 
     def __call__(self, batch):
         """Return the logits of one batch.
@@ -77,9 +74,7 @@ class CompiledForward:
         -------
         logits : ndarray of shape (n_rows, n_labels), float32
         """
-        if self.accepts_sparse:
-            return self._call(batch.astype(np.float32, copy=False))
-        return self._call(np.asarray(batch, dtype=np.float32))
+        return self._call(batch)
 
 
 NUMPY_ACTIVATIONS = {
