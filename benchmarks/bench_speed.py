@@ -16,7 +16,8 @@ It also times ``import sklearn_multilabel`` against the scikit-learn modules
 it needs anyway, each in fresh interpreters, and ``GridSearchCV`` with
 ``n_jobs=1`` against ``n_jobs=2``.
 
-Results go to ``benchmarks/results/speed.json`` and ``speed.md``.
+Results go to ``benchmarks/results/speed.json`` and ``speed.md`` (``--name``
+picks another name).
 
 Usage::
 
@@ -77,6 +78,11 @@ def parse_args(argv=None):
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per case")
+    parser.add_argument(
+        "--name",
+        default="speed",
+        help="results go to benchmarks/results/NAME.json and NAME.md",
+    )
     parser.add_argument(
         "--sizes",
         default=",".join(cases.SIZES),
@@ -441,12 +447,10 @@ def main(argv=None):
     results["loadavg_end"] = os.getloadavg()
     RESULTS.mkdir(exist_ok=True)
     markdown = report.render(results)
-    (RESULTS / "speed.json").write_text(json.dumps(results, indent=2))
-    (RESULTS / "speed.md").write_text(markdown)
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(results, indent=2))
+    (RESULTS / f"{args.name}.md").write_text(markdown)
     print(markdown)
-    _progress(
-        f"wrote {RESULTS / 'speed.json'} and speed.md in {results['total_s']:.0f} s"
-    )
+    _progress(f"wrote {RESULTS / args.name}.json and .md in {results['total_s']:.0f} s")
 
 
 if __name__ == "__main__":

@@ -104,13 +104,12 @@ class NumpyForward:
     accepts_sparse = True
 
     def __init__(self, model):
-        from keras import ops
-
         self._layers = {
             np.dtype(np.float32): [
                 (
-                    np.asarray(ops.convert_to_numpy(layer.kernel), dtype=np.float32),
-                    np.asarray(ops.convert_to_numpy(layer.bias), dtype=np.float32),
+                    # np.asarray makes one copy; ops.convert_to_numpy two.
+                    np.asarray(layer.kernel, dtype=np.float32),
+                    np.asarray(layer.bias, dtype=np.float32),
                     NUMPY_ACTIVATIONS[layer.activation.__name__],
                 )
                 for layer in model.layers

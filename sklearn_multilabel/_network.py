@@ -19,6 +19,9 @@ ACTIVATIONS = {
 
 DEFAULT_NETWORK_NAME = "multilabel_mlp"
 
+# Bytes of the float64 blocks in which initial kernels are drawn.
+INIT_BLOCK_BYTES = 2**20
+
 SOFTMAX_MESSAGE = (
     "The network's output layer uses softmax, which makes the labels compete: "
     "their probabilities must sum to 1, so one label rising forces the others "
@@ -123,10 +126,17 @@ def _initialise_from_numpy(model, seed):
             continue
         fan_in, fan_out = layer.kernel.shape
         limit = np.sqrt(6.0 / (fan_in + fan_out))
-        kernel = rng.uniform(-limit, limit, size=(fan_in, fan_out))
-        layer.set_weights(
-            [kernel.astype(np.float32), np.zeros(fan_out, dtype=np.float32)]
-        )
+        # Drawn a block of rows at a time: the same numbers as one draw
+        # (row-major from the same stream), without a float64 copy of a wide
+        # kernel (a 50,000-feature input layer would need 49 MiB more).
+        kernel = np.empty((fan_in, fan_out), dtype=np.float32)
+        block = max(1, INIT_BLOCK_BYTES // (8 * fan_out))
+        for start in range(0, fan_in, block):
+            stop = min(start + block, fan_in)
+            kernel[start:stop] = rng.uniform(
+                -limit, limit, size=(stop - start, fan_out)
+            )
+        layer.set_weights([kernel, np.zeros(fan_out, dtype=np.float32)])
 
 
 def build_custom_network(builder, meta):

@@ -130,7 +130,7 @@ def cross_fitted_scores(fit_and_score, X, Y, sample_weight, cv, seed, dtype=np.f
     labels : ndarray of shape (n_samples, n_labels)
         The dense targets.
     """
-    labels = (Y.toarray() if sp.issparse(Y) else np.asarray(Y)).astype(int)
+    labels = (Y.toarray() if sp.issparse(Y) else np.asarray(Y)).astype(np.uint8)
     scores = np.empty(labels.shape, dtype=dtype)
     for train_rows, test_rows in fold_splits(labels, cv, seed):
         train, test = (

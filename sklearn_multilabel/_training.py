@@ -14,6 +14,11 @@ from sklearn_multilabel._batches import (
 )
 from sklearn_multilabel._inference import batched_logits
 from sklearn_multilabel._losses import loss_numpy, make_loss
+from sklearn_multilabel._row_blocks import (
+    adam_in_row_blocks,
+    penalties,
+    row_updated_kernel,
+)
 
 # Most batches one traced call updates on (see TrainStep).
 MAX_BATCHES_PER_CALL = 16
@@ -172,7 +177,7 @@ def train(model, forward, data, schedule, objective, validation=None):
     )
     rng = np.random.default_rng(schedule.shuffle_seed)
     history = TrainingHistory()
-    best_loss, best_weights, stale_epochs = np.inf, model.get_weights(), 0
+    best_loss, best_weights, stale_epochs = np.inf, _copy_of_weights(model), 0
     for epoch in range(schedule.max_iter):
         try:
             history.loss.append(
@@ -202,12 +207,50 @@ def train(model, forward, data, schedule, objective, validation=None):
             _report(epoch, history)
         stale_epochs = 0 if monitored < best_loss - schedule.tol else stale_epochs + 1
         if monitored < best_loss:
-            best_loss, best_weights = monitored, model.get_weights()
+            best_loss = monitored
+            _assign(best_weights, model.weights)
             history.best_epoch = epoch
         if stale_epochs >= schedule.n_iter_no_change:
             break
-    model.set_weights(best_weights)
+    _assign(model.weights, best_weights)
     return history
+
+
+def _copy_of_weights(model):
+    """Return a copy of the network's weights, as variables of its backend.
+
+    Unlike ``get_weights`` (new numpy arrays at every improvement), the copy
+    is refreshed in place, in memory TensorFlow reuses for its tensors.
+
+    Parameters
+    ----------
+    model : keras.Model
+
+    Returns
+    -------
+    copies : list of keras.Variable
+    """
+    import keras
+
+    # Built empty, then assigned: a variable made from another variable's
+    # value would be that same variable on TensorFlow.
+    copies = [
+        keras.Variable(
+            keras.initializers.Zeros(),
+            shape=weight.shape,
+            dtype=weight.dtype,
+            trainable=False,
+        )
+        for weight in model.weights
+    ]
+    _assign(copies, model.weights)
+    return copies
+
+
+def _assign(targets, sources):
+    """Give each variable of ``targets`` the value of its ``sources`` twin."""
+    for target, source in zip(targets, sources, strict=True):
+        target.assign(source.value)
 
 
 def _validation_loss(forward, validation, objective):
@@ -330,17 +373,16 @@ def _make_train_step(
     velocities = [tf.Variable(tf.zeros(shape), trainable=False) for shape in shapes]
     iterations = tf.Variable(0.0, trainable=False)
 
+    row_kernel = row_updated_kernel(model) if sparse else None
+
     def update(X_batch, Y_batch, weight_batch):
         with tf.GradientTape() as tape:
             logits = model(X_batch, training=True)
-            value = _penalised(loss(Y_batch, logits, weight_batch), model.losses)
-        # A sparse first layer gets its kernel gradient as IndexedSlices;
-        # Adam's moments decay on every row, so the update is dense as
-        # MLPClassifier's.
-        gradients = [
-            tf.convert_to_tensor(gradient)
-            for gradient in tape.gradient(value, model.trainable_variables)
-        ]
+            value = _penalised(
+                loss(Y_batch, logits, weight_batch),
+                model.losses if row_kernel is None else penalties(model, row_kernel),
+            )
+        gradients = tape.gradient(value, model.trainable_variables)
         iterations.assign_add(1.0)
         alpha = (
             learning_rate
@@ -350,6 +392,15 @@ def _make_train_step(
         for variable, gradient, m, v in zip(
             model.trainable_variables, gradients, moments, velocities, strict=True
         ):
+            if variable is row_kernel:
+                adam_in_row_blocks(
+                    variable, gradient, m, v, alpha, (beta_1, beta_2, epsilon)
+                )
+                continue
+            # Other sparse first layers (custom networks) get their kernel
+            # gradient as IndexedSlices too; Adam's moments decay on every
+            # row, so the update is dense, as MLPClassifier's.
+            gradient = tf.convert_to_tensor(gradient)
             m.assign_add((gradient - m) * (1.0 - beta_1))
             v.assign_add((tf.square(gradient) - v) * (1.0 - beta_2))
             variable.assign_sub(alpha * m / (tf.sqrt(v) + epsilon))

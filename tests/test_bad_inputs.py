@@ -582,18 +582,21 @@ def _matrices(elements, min_columns=2):
 @PROPERTIES
 @given(
     Y=_matrices(st.integers(0, 1)),
-    dtype=st.sampled_from([np.int64, np.float64, bool, np.uint8]),
+    dtype=st.sampled_from([np.int64, np.float64, bool, np.uint8, np.int8]),
     sparse=st.booleans(),
 )
 def test_any_indicator_matrix_is_accepted(Y, dtype, sparse):
     """Check that every 0/1 matrix with two or more columns, dense or sparse,
-    of any dtype, becomes the same float32 indicator with classes arange."""
+    of any dtype, becomes the same indicator with classes arange: uint8 when
+    dense (a view of one-byte targets), float32 CSR when sparse."""
     target = sp.csr_array(Y.astype(dtype)) if sparse else Y.astype(dtype)
     encoded, classes, binary = encode_target(target)
     assert not binary
     assert_array_equal(classes, np.arange(Y.shape[1]))
-    assert encoded.dtype == np.float32
+    assert encoded.dtype == (np.float32 if sparse else np.uint8)
     assert_array_equal(_dense(encoded), Y)
+    if not sparse:
+        assert np.shares_memory(encoded, target) == (target.dtype.itemsize == 1)
 
 
 @pytest.mark.filterwarnings("ignore:The number of unique classes:UserWarning")
