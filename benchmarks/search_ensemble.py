@@ -80,6 +80,8 @@ CANDIDATES = {
     "activation='tanh'": {"activation": "tanh"},
     "loss='focal'": {"loss": "focal"},
     "n_iter_no_change=40": {"n_iter_no_change": 40},
+    "batch_norm=True": {"batch_norm": True},
+    "batch_norm=True, dropout=0.3": {"batch_norm": True, "dropout": 0.3},
 }
 # The default again with other network seeds on the same folds: a yardstick
 # for how much of a CV difference is seed noise. Never ranked or chosen.

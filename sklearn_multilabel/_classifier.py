@@ -62,6 +62,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         Hidden-layer activation, named as in ``MLPClassifier``.
     dropout : float, default=0.5
         Dropout rate after each hidden layer, in [0, 1).
+    batch_norm : bool, default=False
+        Batch-normalise each hidden layer before its activation. Inference
+        uses the moving averages, folded into the kernels.
     alpha : float, default=1.0
         L2 penalty, scaled as in ``MLPClassifier``: the loss gains
         ``alpha / (2 * n_samples) * ||W||^2``.
@@ -203,6 +206,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [
@@ -244,6 +248,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         hidden_layer_sizes=(512,),
         activation="relu",
         dropout=0.5,
+        batch_norm=False,
         alpha=1.0,
         learning_rate=1e-3,
         batch_size="auto",
@@ -273,6 +278,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
+        self.batch_norm = batch_norm
         self.alpha = alpha
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -661,6 +667,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             activation=self.activation,
             dropout=self.dropout,
             l2=self.alpha / (2 * X_shape[0]),
+            batch_norm=self.batch_norm,
             sparse=sparse,
         )
 
@@ -844,6 +851,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             )
         # Fitted before `ensemble` existed, `threshold_cv` meant folds + refit.
         state.setdefault("ensemble", False)
+        state.setdefault("batch_norm", False)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

@@ -98,22 +98,20 @@ class NumpyForward:
     ----------
     model : keras.Model
         Network made of Dense layers with activations from
-        ``NUMPY_ACTIVATIONS``, and Dropout layers (identity at inference).
+        ``NUMPY_ACTIVATIONS``, each optionally followed by BatchNormalization
+        (folded into it) and an Activation layer, and Dropout layers
+        (identity at inference).
     """
 
     accepts_sparse = True
 
     def __init__(self, model):
+        from sklearn_multilabel._network import dense_stack
+
         self._layers = {
             np.dtype(np.float32): [
-                (
-                    # np.asarray makes one copy; ops.convert_to_numpy two.
-                    np.asarray(layer.kernel, dtype=np.float32),
-                    np.asarray(layer.bias, dtype=np.float32),
-                    NUMPY_ACTIVATIONS[layer.activation.__name__],
-                )
-                for layer in model.layers
-                if hasattr(layer, "kernel")
+                (kernel, bias, NUMPY_ACTIVATIONS[activation])
+                for kernel, bias, activation in dense_stack(model)
             ]
         }
 

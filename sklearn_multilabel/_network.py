@@ -33,7 +33,7 @@ SOFTMAX_MESSAGE = (
 
 
 def build_default_network(
-    meta, *, hidden_layer_sizes, activation, dropout, l2, sparse=False
+    meta, *, hidden_layer_sizes, activation, dropout, l2, batch_norm=False, sparse=False
 ):
     """Build the default multi-layer perceptron returning one logit per label.
 
@@ -50,6 +50,10 @@ def build_default_network(
         Dropout rate after each hidden layer; 0 adds no dropout layer.
     l2 : float
         L2 penalty added to the loss for each kernel, per batch.
+    batch_norm : bool, default=False
+        Normalise each hidden layer's pre-activations with batch statistics
+        (moving averages at inference): Dense, BatchNormalization, then the
+        activation.
     sparse : bool, default=False
         Take sparse feature batches, multiplied without densifying. Only the
         TensorFlow backend does; elsewhere the network takes dense batches.
@@ -69,11 +73,17 @@ def build_default_network(
     for index, width in enumerate(hidden_layer_sizes):
         hidden = keras.layers.Dense(
             width,
-            activation=ACTIVATIONS[activation],
+            activation=None if batch_norm else ACTIVATIONS[activation],
             kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 2 * index),
             kernel_regularizer=regularizer,
             name=f"hidden_{index}",
         )(hidden)
+        if batch_norm:
+            normalise = keras.layers.BatchNormalization(name=f"batch_norm_{index}")
+            hidden = normalise(hidden)
+            hidden = keras.layers.Activation(
+                ACTIVATIONS[activation], name=f"activation_{index}"
+            )(hidden)
         if dropout > 0:
             hidden = keras.layers.Dropout(
                 dropout, seed=seed + 2 * index + 1, name=f"dropout_{index}"
@@ -293,23 +303,21 @@ def _side_by_side(models):
     Returns
     -------
     model : keras.Model
-        Dense layers only (dropout is inactive at inference anyway).
+        Dense layers only (dropout is inactive at inference anyway, batch
+        normalisation is folded into the kernels).
     """
     from scipy.linalg import block_diag
 
-    stacks = [
-        [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-        for model in models
-    ]
+    stacks = [dense_stack(model) for model in models]
     inputs = keras.Input(
         shape=models[0].inputs[0].shape[1:],
         sparse=takes_sparse_input(models[0]),
         name="features",
     )
     hidden, last = inputs, len(stacks[0]) - 1
-    for index, template in enumerate(stacks[0]):
-        kernels = [keras.ops.convert_to_numpy(s[index].kernel) for s in stacks]
-        biases = [keras.ops.convert_to_numpy(s[index].bias) for s in stacks]
+    for index, (_, _, activation) in enumerate(stacks[0]):
+        kernels = [stack[index][0] for stack in stacks]
+        biases = [stack[index][1] for stack in stacks]
         if index == last == 0:
             kernel, bias = np.mean(kernels, axis=0), np.mean(biases, axis=0)
         elif index == last:
@@ -324,10 +332,56 @@ def _side_by_side(models):
         # global random; the weights are set right after anyway.
         layer = keras.layers.Dense(
             kernel.shape[1],
-            activation=template.activation,
+            activation=activation,
             kernel_initializer="zeros",
-            name=template.name,
+            name=f"hidden_{index}" if index < last else "logits",
         )
         hidden = layer(hidden)
         layer.set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
     return keras.Model(inputs, hidden, name=DEFAULT_NETWORK_NAME)
+
+
+def dense_stack(model):
+    """Return a default network's inference pass as plain dense layers.
+
+    Batch normalisation, an affine map at inference, is folded into the
+    kernel and bias before it (in float64, then rounded to float32); layers
+    without it keep their weights exactly.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Made of Dense layers, each optionally followed by BatchNormalization
+        and an Activation layer, and Dropout layers.
+
+    Returns
+    -------
+    layers : list of tuple (kernel, bias, activation)
+        float32 arrays and the Keras activation name.
+    """
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            layers.append(
+                [
+                    np.asarray(layer.kernel, dtype=np.float32),
+                    np.asarray(layer.bias, dtype=np.float32),
+                    layer.activation.__name__,
+                ]
+            )
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            kernel, bias, activation = layers[-1]
+            scale = np.asarray(layer.gamma, dtype=np.float64) / np.sqrt(
+                np.asarray(layer.moving_variance, dtype=np.float64) + layer.epsilon
+            )
+            shift = np.asarray(layer.beta, dtype=np.float64) - scale * np.asarray(
+                layer.moving_mean, dtype=np.float64
+            )
+            layers[-1] = [
+                (kernel * scale).astype(np.float32),
+                (bias * scale + shift).astype(np.float32),
+                activation,
+            ]
+        elif isinstance(layer, keras.layers.Activation):
+            layers[-1][2] = layer.activation.__name__
+    return [tuple(entry) for entry in layers]

@@ -23,7 +23,9 @@ from .conftest import FAST
 ENSEMBLE = {**FAST, "threshold_cv": 3}
 
 
-def _random_default_network(seed, hidden_layer_sizes, n_features=6, n_labels=4):
+def _random_default_network(
+    seed, hidden_layer_sizes, n_features=6, n_labels=4, batch_norm=False
+):
     meta = {"n_features_in": n_features, "n_labels": n_labels, "random_state": seed}
     model = build_default_network(
         meta,
@@ -31,10 +33,17 @@ def _random_default_network(seed, hidden_layer_sizes, n_features=6, n_labels=4):
         activation="tanh",
         dropout=0.3,
         l2=0.0,
+        batch_norm=batch_norm,
     )
     rng = np.random.default_rng(seed)
     model.set_weights(
-        [rng.normal(size=w.shape).astype(np.float32) for w in model.get_weights()]
+        [
+            # Variances must be positive; every other weight may be anything.
+            np.abs(rng.normal(size=w.shape)).astype(np.float32) + 0.1
+            if w.path.endswith("moving_variance")
+            else rng.normal(size=w.shape).astype(np.float32)
+            for w in model.weights
+        ]
     )
     return model
 
@@ -43,11 +52,16 @@ def _logits(model, X):
     return keras.ops.convert_to_numpy(model(X, training=False))
 
 
+@pytest.mark.parametrize("batch_norm", [False, True])
 @pytest.mark.parametrize("hidden_layer_sizes", [[], [5], [5, 3]])
-def test_merged_default_networks_average_the_logits(hidden_layer_sizes):
+def test_merged_default_networks_average_the_logits(hidden_layer_sizes, batch_norm):
     """Check that the side-by-side network returns the mean of the networks'
-    logits, with no hidden layer, one and two (block-diagonal) layers."""
-    models = [_random_default_network(s, hidden_layer_sizes) for s in range(3)]
+    logits, with no hidden layer, one and two (block-diagonal) layers, with
+    batch normalisation folded into the kernels."""
+    models = [
+        _random_default_network(s, hidden_layer_sizes, batch_norm=batch_norm)
+        for s in range(3)
+    ]
     X = np.random.default_rng(0).normal(size=(20, 6)).astype(np.float32)
     merged = average_networks(models)
     expected = np.mean([_logits(model, X) for model in models], axis=0)
@@ -188,14 +202,17 @@ def _without_ensemble_param(source, target):
 
 def test_models_saved_before_the_ensemble_keep_their_refit(multilabel_data, tmp_path):
     """Check that pickles and files without `ensemble` (when threshold_cv
-    meant folds + refit) load with ensemble=False and predict as before."""
+    meant folds + refit) load with ensemble=False and predict as before (and
+    pickles without `batch_norm` with batch_norm=False)."""
     X, Y = multilabel_data
     clf = MultiLabelNNClassifier(**ENSEMBLE, ensemble=False).fit(X, Y)
     state = clf.__getstate__()
     del state["ensemble"]
+    del state["batch_norm"]
     restored = MultiLabelNNClassifier.__new__(MultiLabelNNClassifier)
     restored.__setstate__(state)
     assert restored.get_params()["ensemble"] is False
+    assert restored.get_params()["batch_norm"] is False
     assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
     save_model(clf, tmp_path / "new.skml")
     _without_ensemble_param(tmp_path / "new.skml", tmp_path / "old.skml")

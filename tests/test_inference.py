@@ -163,3 +163,40 @@ def test_sparse_rows_are_canonical():
     assert_array_equal(batch.indices, [0, 2])
     assert_array_equal(batch.data, np.array([2.0, 4.0], dtype=np.float32))
     assert X.nnz == 3
+
+
+@pytest.mark.parametrize("hidden_layer_sizes", [(8,), (8, 4)])
+def test_batch_norm_is_folded_into_numpy_inference(multilabel_data, hidden_layer_sizes):
+    """Check that batch normalisation learns moving statistics and that the
+    numpy pass, which folds them into the kernels, equals Keras' own."""
+    X, Y = multilabel_data
+    clf = MultiLabelNNClassifier(
+        **{**FAST, "hidden_layer_sizes": hidden_layer_sizes, "batch_norm": True}
+    ).fit(X, Y)
+    norms = [
+        layer
+        for layer in clf.model_.layers
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    assert len(norms) == len(hidden_layer_sizes)
+    assert not np.allclose(np.asarray(norms[0].moving_mean), 0.0)
+    keras_logits = keras.ops.convert_to_numpy(
+        clf.model_(X.astype(np.float32), training=False)
+    )
+    assert_allclose(
+        clf.decision_function(X.astype(np.float32)), keras_logits, rtol=1e-5, atol=1e-5
+    )
+
+
+def test_sparse_fit_with_batch_norm_equals_dense_fit(sparse_data):
+    """Check that batch normalisation after a sparse first layer trains the
+    network the same dense rows train."""
+    X, Y = sparse_data
+    params = {**FAST, "max_iter": 5, "batch_norm": True}
+    sparse = MultiLabelNNClassifier(**params).fit(X, Y)
+    dense = MultiLabelNNClassifier(**params).fit(X.toarray(), Y)
+    # Dividing by batch standard deviations amplifies the float32 rounding
+    # differences of the two multiplications more than plain layers do.
+    assert_allclose(
+        sparse.predict_proba(X), dense.predict_proba(X.toarray()), rtol=1e-3
+    )
