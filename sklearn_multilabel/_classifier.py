@@ -32,7 +32,12 @@ from sklearn_multilabel._threshold_step import (
     search_thresholds,
 )
 from sklearn_multilabel._thresholds import decode
-from sklearn_multilabel._training import TrainingSchedule, make_objective, train
+from sklearn_multilabel._training import (
+    TrainingSchedule,
+    collect_if_large,
+    make_objective,
+    train,
+)
 from sklearn_multilabel._tuning import STRATEGIES
 from sklearn_multilabel._validation import (
     encode_target,
@@ -368,7 +373,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         seeds = rng.randint(0, 2**30, size=4)
         if self.threshold_cv is not None and self.ensemble:
             network_seeds = rng.randint(0, 2**30, size=(self.threshold_cv, 2))
-            model, histories, scores, Y_tune = self._fit_fold_networks(
+            model, histories, scores, Y_tune, layers = self._fit_fold_networks(
                 X, Y, sample_weight, classes, binary, int(seeds[3]), network_seeds
             )
         else:
@@ -384,8 +389,8 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             model, history, validation = self._fit_network(
                 X, Y, sample_weight, classes, binary, seeds
             )
-            histories = [history]
-        forward = self._inference_function(model)
+            histories, layers = [history], None
+        forward = self._inference_function(model, layers)
         search = None
         if thresholds is None:
             if self.threshold_cv is None:
@@ -485,10 +490,14 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             Out-of-fold probabilities of every row.
         Y_tune : ndarray of shape (n_samples, n_labels)
             The dense targets.
+        layers : list of tuple (kernel, bias, activation) or None
+            The merged default network's weights as plain dense layers, for
+            numpy inference without another copy; None for custom networks.
         """
-        from sklearn_multilabel._network import average_networks
+        from sklearn_multilabel._network import NetworkAverage
 
-        models, histories, seeds = [], [], iter(network_seeds)
+        average, histories = NetworkAverage(self.threshold_cv), []
+        seeds = iter(network_seeds)
 
         def fit_and_score(train, held):
             network_seed, shuffle_seed = next(seeds)
@@ -500,10 +509,16 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 network_seed=int(network_seed),
                 shuffle_seed=int(shuffle_seed),
             )
-            models.append(model)
             histories.append(history)
-            forward = self._inference_function(model)
-            return batched_logits(forward, held[0], link=sigmoid)
+            scores = batched_logits(
+                self._inference_function(model), held[0], link=sigmoid
+            )
+            # The merge copies what it needs; the fold network may go now.
+            average.add(model)
+            n_parameters = model.count_params()
+            del model
+            collect_if_large(n_parameters)
+            return scores
 
         scores, Y_tune = cross_fitted_scores(
             fit_and_score,
@@ -514,7 +529,8 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             fold_seed,
             dtype=output_dtype(X),
         )
-        return average_networks(models), histories, scores, Y_tune
+        model = average.model()
+        return model, histories, scores, Y_tune, average.layers
 
     def _train_network(
         self, data, validation, classes, binary, *, network_seed, shuffle_seed
@@ -671,12 +687,15 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             sparse=sparse,
         )
 
-    def _inference_function(self, model):
+    def _inference_function(self, model, layers=None):
         """Return the fastest exact forward pass of a trained network.
 
         Parameters
         ----------
         model : keras.Model
+        layers : list of tuple (kernel, bias, activation), default=None
+            ``model``'s weights as plain dense layers, when already at hand
+            (a merged ensemble): used as they are, without another copy.
 
         Returns
         -------
@@ -684,7 +703,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             numpy pass for the default network, traced Keras call otherwise.
         """
         if self.build_network is None:
-            return NumpyForward(model)
+            return NumpyForward(model, layers)
         return CompiledForward(model, self.n_features_in_)
 
     def _schedule(self, n_samples, shuffle_seed):

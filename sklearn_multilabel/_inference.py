@@ -101,17 +101,20 @@ class NumpyForward:
         ``NUMPY_ACTIVATIONS``, each optionally followed by BatchNormalization
         (folded into it) and an Activation layer, and Dropout layers
         (identity at inference).
+    layers : list of tuple (kernel, bias, activation), default=None
+        ``model``'s float32 weights as ``dense_stack`` returns them, when
+        the caller already holds them; kept as they are, not copied.
     """
 
     accepts_sparse = True
 
-    def __init__(self, model):
+    def __init__(self, model, layers=None):
         from sklearn_multilabel._network import dense_stack
 
         self._layers = {
             np.dtype(np.float32): [
                 (kernel, bias, NUMPY_ACTIVATIONS[activation])
-                for kernel, bias, activation in dense_stack(model)
+                for kernel, bias, activation in layers or dense_stack(model)
             ]
         }
 

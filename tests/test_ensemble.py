@@ -219,3 +219,46 @@ def test_models_saved_before_the_ensemble_keep_their_refit(multilabel_data, tmp_
     loaded = load_model(tmp_path / "old.skml")
     assert loaded.get_params()["ensemble"] is False
     assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_each_fold_network_is_released_before_the_next_trains(
+    multilabel_data, monkeypatch
+):
+    """Check that the fold ensemble copies each fold network into the merge
+    and lets it go, instead of holding every fold network until the end."""
+    import gc
+    import weakref
+
+    from sklearn_multilabel import _classifier
+
+    X, Y = multilabel_data
+    trained, alive_at_start = [], []
+    train_network = _classifier.MultiLabelNNClassifier._train_network
+
+    def watching(self, *args, **kwargs):
+        gc.collect()
+        alive_at_start.append(sum(ref() is not None for ref in trained))
+        model, history = train_network(self, *args, **kwargs)
+        trained.append(weakref.ref(model))
+        return model, history
+
+    monkeypatch.setattr(_classifier.MultiLabelNNClassifier, "_train_network", watching)
+    clf = MultiLabelNNClassifier(**ENSEMBLE).fit(X, Y)
+    assert alive_at_start == [0, 0, 0]
+    assert len(clf.best_epoch_) == 3
+
+
+def test_network_average_refuses_mixed_or_missing_networks():
+    """Check that default and custom networks are not averaged together, and
+    that the average needs every announced network."""
+    from sklearn_multilabel._network import NetworkAverage
+
+    default = _random_default_network(0, [5])
+    inputs = keras.Input(shape=(6,))
+    custom = keras.Model(inputs, keras.layers.Dense(4)(inputs))
+    average = NetworkAverage(2)
+    average.add(default)
+    with pytest.raises(ValueError, match="Default and custom networks"):
+        average.add(custom)
+    with pytest.raises(ValueError, match="1 of 2 networks were added"):
+        average.model()
