@@ -35,6 +35,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+from _bars import f1_scores  # noqa: E402
 from _tables import markdown_table  # noqa: E402
 from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
@@ -143,8 +144,7 @@ def test_metrics(Y_test, Y_pred):
     metrics : dict of str to float
     """
     return {
-        "micro_f1": f1_score(Y_test, Y_pred, average="micro", zero_division=0),
-        "macro_f1": f1_score(Y_test, Y_pred, average="macro", zero_division=0),
+        **f1_scores(Y_test, Y_pred),
         "samples_f1": f1_score(Y_test, Y_pred, average="samples", zero_division=0),
         "hamming": hamming_loss(Y_test, Y_pred),
     }

@@ -463,6 +463,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             network_seed=int(seeds[1]),
             shuffle_seed=int(seeds[2]),
         )
+        collect_if_large(model.count_params())
         return model, history, validation
 
     def _fit_fold_networks(
@@ -494,7 +495,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             The merged default network's weights as plain dense layers, for
             numpy inference without another copy; None for custom networks.
         """
-        from sklearn_multilabel._network import NetworkAverage
+        from sklearn_multilabel._network import NetworkAverage, dense_stack
 
         average, histories = NetworkAverage(self.threshold_cv), []
         seeds = iter(network_seeds)
@@ -510,13 +511,14 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 shuffle_seed=int(shuffle_seed),
             )
             histories.append(history)
+            layers = dense_stack(model) if self.build_network is None else None
             scores = batched_logits(
-                self._inference_function(model), held[0], link=sigmoid
+                self._inference_function(model, layers), held[0], link=sigmoid
             )
             # The merge copies what it needs; the fold network may go now.
-            average.add(model)
+            average.add(model, layers)
             n_parameters = model.count_params()
-            del model
+            del model, layers
             collect_if_large(n_parameters)
             return scores
 

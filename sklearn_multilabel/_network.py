@@ -320,12 +320,15 @@ class NetworkAverage:
         self._input = None
         self._default = None
 
-    def add(self, model):
+    def add(self, model, layers=None):
         """Add one trained network.
 
         Parameters
         ----------
         model : keras.Model
+        layers : list of tuple (kernel, bias, activation), default=None
+            ``dense_stack(model)`` of a default network, when the caller
+            already made it.
 
         Raises
         ------
@@ -341,7 +344,7 @@ class NetworkAverage:
         if not default:
             self._kept.append(model)
         else:
-            stack = dense_stack(model)
+            stack = layers or dense_stack(model)
             if not self._merged:
                 self._merged = [
                     self._empty(position, len(stack), kernel.shape, activation)
