@@ -128,6 +128,7 @@ def make_estimator(name, n_labels, max_iter=EPOCHS):
         return MultiLabelNNClassifier(
             hidden_layer_sizes=(HIDDEN,),
             dropout=0.0,
+            input_noise=0.0,
             alpha=ALPHA,
             learning_rate=LEARNING_RATE,
             batch_size=BATCH_SIZE,

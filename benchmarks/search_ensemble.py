@@ -16,6 +16,9 @@ best, ties to the earlier candidate, the default first). A candidate whose
 first fit is ``--max-slowdown`` times slower than the default's is dropped.
 The default is also refitted with other network seeds on the same folds
 (``NOISE``, never ranked) to show how large seed noise alone is.
+``--repeats 2`` pools the folds of a second partition (other fold and
+network seeds), for finalists whose first-round differences are near that
+noise.
 
 Then, for the CV-best candidate and the default only, ONCE the test splits
 with random_state 0, 1, 2, next to the bars of issue 4. Nothing is chosen on
@@ -24,8 +27,10 @@ the cache after changing the package).
 
 Usage::
 
-    python benchmarks/search_ensemble.py                 # ~12 min on 1 core, cold cache
+    python benchmarks/search_ensemble.py                 # ~45 min on 1 core, cold cache
     python benchmarks/search_ensemble.py --candidates default "dropout=0.3"
+    python benchmarks/search_ensemble.py --repeats 2 --name search_ensemble_finalists \
+        --skip-noise --candidates "dropout=0.6" "n_iter_no_change=40"
 """
 
 import argparse
@@ -82,11 +87,32 @@ CANDIDATES = {
     "n_iter_no_change=40": {"n_iter_no_change": 40},
     "batch_norm=True": {"batch_norm": True},
     "batch_norm=True, dropout=0.3": {"batch_norm": True, "dropout": 0.3},
+    "input_noise=0": {"input_noise": 0.0},
+    "input_noise=0.5": {"input_noise": 0.5},
+    "input_noise=1.5": {"input_noise": 1.5},
+    "input_noise=2.0": {"input_noise": 2.0},
+    # Second round, around the first round's best under input noise.
+    "dropout=0.7": {"dropout": 0.7},
+    "dropout=0.6, input_noise=1.5": {"dropout": 0.6, "input_noise": 1.5},
+    "dropout=0.6, hidden_layer_sizes=(1024,)": {
+        "dropout": 0.6,
+        "hidden_layer_sizes": (1024,),
+    },
+    "dropout=0.6, alpha=3.0": {"dropout": 0.6, "alpha": 3.0},
+    "n_iter_no_change=40, dropout=0.6": {"n_iter_no_change": 40, "dropout": 0.6},
+    "n_iter_no_change=40, input_noise=1.5": {
+        "n_iter_no_change": 40,
+        "input_noise": 1.5,
+    },
+    "n_iter_no_change=60": {"n_iter_no_change": 60},
 }
 # The default again with other network seeds on the same folds: a yardstick
 # for how much of a CV difference is seed noise. Never ranked or chosen.
 NOISE = "default, network seeds + 100"
 NOISE_SEED_OFFSET = 100
+# Network seeds of the partition with fold seed FOLD_SEED + r are offset by
+# r times this.
+REPEAT_SEED_OFFSET = 1000
 
 
 def log(message):
@@ -140,23 +166,25 @@ def cached_fit(cache, key, changes, X_fit, Y_fit, X_test, Y_test, seed):
     return record
 
 
-def cv_folds(dataset):
+def cv_folds(dataset, fold_seed=FOLD_SEED):
     """The cross-validation folds of a dataset's training split.
 
     Parameters
     ----------
     dataset : str
+    fold_seed : int, default=FOLD_SEED
+        Seeds the partition.
 
     Returns
     -------
     folds : list of (X_fit, Y_fit, X_test, Y_test)
     """
     X, Y, _, _ = LOADERS[dataset](return_X_y=True)
-    splitter = MultilabelStratifiedKFold(N_FOLDS, shuffle=True, random_state=FOLD_SEED)
+    splitter = MultilabelStratifiedKFold(N_FOLDS, shuffle=True, random_state=fold_seed)
     return [(X[fit], Y[fit], X[test], Y[test]) for fit, test in splitter.split(X, Y)]
 
 
-def cross_validate(labels, cache, max_slowdown):
+def cross_validate(labels, cache, max_slowdown, repeats=1):
     """Cross-validate candidates on every dataset's training split.
 
     Parameters
@@ -167,6 +195,9 @@ def cross_validate(labels, cache, max_slowdown):
     max_slowdown : float
         A candidate whose first fit takes this many times the default's is
         dropped.
+    repeats : int, default=1
+        Partitions (fold seeds ``FOLD_SEED``, ``FOLD_SEED + 1``, ...), each
+        with network seeds of its own; scores are pooled over every fold.
 
     Returns
     -------
@@ -176,23 +207,33 @@ def cross_validate(labels, cache, max_slowdown):
     dropped : dict
         Per dropped candidate, the reason.
     """
-    folds = {name: cv_folds(name) for name in LOADERS}
+    fold_seeds = range(FOLD_SEED, FOLD_SEED + repeats)
+    folds = {
+        name: [
+            (fold_seed, index, fold)
+            for fold_seed in fold_seeds
+            for index, fold in enumerate(cv_folds(name, fold_seed))
+        ]
+        for name in LOADERS
+    }
     summaries, dropped = {}, {}
     for label in labels:
         summary = {}
         for name, data in folds.items():
             records = []
-            for index, fold in enumerate(data):
-                key = f"cv|{name}|seed{FOLD_SEED}|fold{index}"
+            for fold_seed, index, fold in data:
+                key = f"cv|{name}|seed{fold_seed}|fold{index}"
                 seed = index + (NOISE_SEED_OFFSET if label == NOISE else 0)
+                seed += REPEAT_SEED_OFFSET * (fold_seed - FOLD_SEED)
                 changes = CANDIDATES.get(label, {})
                 record = cached_fit(cache, key, changes, *fold, seed)
                 records.append(record)
                 log(
-                    f"{label} {name} fold {index}: micro {record['micro_f1']:.4f} "
+                    f"{label} {name} seed {fold_seed} fold {index}: "
+                    f"micro {record['micro_f1']:.4f} "
                     f"macro {record['macro_f1']:.4f} ({record['seconds']:.1f} s)"
                 )
-                if label != DEFAULT and not summary and index == 0:
+                if label != DEFAULT and not summary and len(records) == 1:
                     reference = summaries[DEFAULT][name]["first_seconds"]
                     if record["seconds"] > max_slowdown * reference:
                         dropped[label] = (
@@ -381,7 +422,9 @@ def fit_minutes(summaries, scores):
     return seconds / 60
 
 
-def report(cv_table, noise_table, dropped, chosen, test_table, minutes, command):
+def report(
+    cv_table, noise_table, dropped, chosen, test_table, minutes, command, repeats
+):
     """The markdown report.
 
     Parameters
@@ -394,6 +437,8 @@ def report(cv_table, noise_table, dropped, chosen, test_table, minutes, command)
     minutes : tuple of float
         Wall minutes of this run, and fit minutes of every fit reported.
     command : str
+    repeats : int
+        Partitions the CV scores are pooled over.
 
     Returns
     -------
@@ -406,7 +451,8 @@ def report(cv_table, noise_table, dropped, chosen, test_table, minutes, command)
         f"Generated by `{command}`: {minutes[0]:.1f} min wall this run, "
         f"{minutes[1]:.1f} min of fitting in total (cached fits included)."
         f" CV: {N_FOLDS}-fold MultilabelStratifiedKFold (shuffle, random_state="
-        f"{FOLD_SEED}) on the TRAINING splits, `StandardScaler` first, package "
+        f"{', '.join(str(FOLD_SEED + r) for r in range(repeats))}, scores pooled "
+        "over every fold) on the TRAINING splits, `StandardScaler` first, package "
         "defaults (`threshold_cv=5`, `ensemble=True`) plus the named change; "
         "held-out micro-/macro-F1 of `predict`, mean over folds; `rank` is the "
         "mean rank over 3 datasets x 2 metrics (1 = best); `s/fit` is mean "
@@ -475,6 +521,17 @@ def parse_args():
     parser.add_argument(
         "--skip-test", action="store_true", help="stop after cross-validation"
     )
+    parser.add_argument(
+        "--name",
+        default="search_ensemble",
+        help="file name (without extension) of the results in benchmarks/results",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="partitions of the training splits, scores pooled over their folds",
+    )
     return parser.parse_args()
 
 
@@ -487,7 +544,9 @@ def main():
     ]
     if not args.skip_noise:
         labels.append(NOISE)
-    summaries, dropped = cross_validate(labels, args.cache, args.max_slowdown)
+    summaries, dropped = cross_validate(
+        labels, args.cache, args.max_slowdown, args.repeats
+    )
     ranks = rank_average(summaries)
     cv_table = cv_rows(summaries, ranks)
     noise_table = None if args.skip_noise else noise_rows(summaries, ranks)
@@ -499,11 +558,18 @@ def main():
     command = "python benchmarks/search_ensemble.py " + " ".join(sys.argv[1:])
     minutes = (time.perf_counter() - start) / 60, fit_minutes(summaries, scores)
     text = report(
-        cv_table, noise_table, dropped, chosen, test_table, minutes, command.strip()
+        cv_table,
+        noise_table,
+        dropped,
+        chosen,
+        test_table,
+        minutes,
+        command.strip(),
+        args.repeats,
     )
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "search_ensemble.md").write_text(text, encoding="utf-8")
+    (RESULTS / f"{args.name}.md").write_text(text, encoding="utf-8")
     output = {
         "candidates": {label: CANDIDATES.get(label, {}) for label in labels},
         "cv": summaries,
@@ -513,7 +579,7 @@ def main():
         "test": scores,
         "minutes": minutes,
     }
-    (RESULTS / "search_ensemble.json").write_text(json.dumps(output, indent=1))
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(output, indent=1))
 
 
 if __name__ == "__main__":

@@ -137,14 +137,23 @@ class NumpyForward:
         Returns
         -------
         logits : ndarray of shape (n_rows, n_labels)
-            float32 for float32 rows, float64 otherwise.
+            float32 for float32 rows, float64 otherwise; NaN on the rows
+            where a hidden layer overflowed.
         """
         dtype = np.dtype(np.float32 if batch.dtype == np.float32 else np.float64)
         hidden = batch if batch.dtype == dtype else batch.astype(dtype)
-        for kernel, bias, activation in self._weights(dtype):
+        layers = self._weights(dtype)
+        overflowed = np.zeros(batch.shape[0], dtype=bool)
+        for index, (kernel, bias, activation) in enumerate(layers):
             hidden = np.asarray(hidden @ kernel)
             hidden += bias
+            if index < len(layers) - 1:
+                # A ReLU turns -inf into 0, hiding the overflow from the
+                # outputs: such rows get NaN logits instead.
+                overflowed |= ~np.isfinite(hidden).all(axis=1)
             hidden = activation(hidden)
+        if overflowed.any():
+            hidden[overflowed] = np.nan
         return hidden
 
 

@@ -179,6 +179,8 @@ def load_model(path, *, params=None, custom_objects=None, safe_mode=True):
     restored = {name: _decode(value, name) for name, value in state["params"].items()}
     # Saved before `ensemble` existed, `threshold_cv` meant folds + refit.
     restored.setdefault("ensemble", False)
+    # Saved before `input_noise` existed, networks trained on the rows as given.
+    restored.setdefault("input_noise", 0.0)
     estimator = MultiLabelNNClassifier(**{**restored, **(params or {})})
     _publish(estimator, model, state["fitted"], arrays)
     return estimator

@@ -6,6 +6,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from sklearn_multilabel._batches import (
     DENSE_BATCH_BYTES,
@@ -14,6 +15,7 @@ from sklearn_multilabel._batches import (
     to_sparse_tensor,
 )
 from sklearn_multilabel._inference import batched_logits
+from sklearn_multilabel._input_noise import BatchNoise, noise_scales
 from sklearn_multilabel._losses import loss_numpy, make_loss
 from sklearn_multilabel._row_blocks import (
     adam_in_row_blocks,
@@ -47,9 +49,13 @@ class TrainingSchedule:
     tol : float
         Minimum improvement of the monitored loss.
     shuffle_seed : int
-        Seed of the per-epoch row permutations.
+        Seed of the per-epoch row permutations (and of the input noise).
     verbose : int
         0 is silent; 1 prints one line per epoch.
+    input_noise : float, default=0.0
+        Standard deviation of the Gaussian noise added to each feature of
+        every training batch, in units of that feature's standard deviation
+        over the training rows. Dense rows only.
     """
 
     learning_rate: float
@@ -59,6 +65,7 @@ class TrainingSchedule:
     tol: float
     shuffle_seed: int
     verbose: int = 0
+    input_noise: float = 0.0
 
 
 @dataclass
@@ -181,12 +188,20 @@ def train(model, forward, data, schedule, objective, validation=None):
         n_samples=X.shape[0],
     )
     rng = np.random.default_rng(schedule.shuffle_seed)
+    noise = _batch_noise(X, schedule)
     history = TrainingHistory()
     best_loss, best_weights, stale_epochs = np.inf, _copy_of_weights(model), 0
     for epoch in range(schedule.max_iter):
         try:
             history.loss.append(
-                _run_epoch(step, data, schedule.batch_size, rng, forward.accepts_sparse)
+                _run_epoch(
+                    step,
+                    data,
+                    schedule.batch_size,
+                    rng,
+                    forward.accepts_sparse,
+                    noise,
+                )
             )
         except KeyboardInterrupt:
             if epoch == 0:
@@ -297,7 +312,27 @@ def _validation_loss(forward, validation, objective):
     return objective.numpy_loss(dense_rows(Y_val, slice(None)), logits, weight)
 
 
-def _run_epoch(step, data, batch_size, rng, keep_sparse):
+def _batch_noise(X, schedule):
+    """Return the noise added to training batches, or None without noise.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    schedule : TrainingSchedule
+
+    Returns
+    -------
+    noise : BatchNoise or None
+    """
+    if schedule.input_noise == 0:
+        return None
+    if sp.issparse(X):
+        raise ValueError("input noise would make sparse rows dense")
+    scales = noise_scales(X, schedule.input_noise)
+    return BatchNoise(scales, schedule.shuffle_seed)
+
+
+def _run_epoch(step, data, batch_size, rng, keep_sparse, noise=None):
     """Run one pass over shuffled rows and return the mean batch loss.
 
     Parameters
@@ -308,6 +343,8 @@ def _run_epoch(step, data, batch_size, rng, keep_sparse):
     rng : numpy.random.Generator
     keep_sparse : bool
         Whether ``step`` takes CSR rows of a sparse ``X``.
+    noise : BatchNoise or None, default=None
+        Added to the dense feature rows of every batch.
 
     Returns
     -------
@@ -322,9 +359,12 @@ def _run_epoch(step, data, batch_size, rng, keep_sparse):
     losses = []
     for first in range(0, len(batches), step.batches_per_call):
         rows = np.concatenate(batches[first : first + step.batches_per_call])
+        X_rows = feature_rows(X, rows, keep_sparse=keep_sparse)
+        if noise is not None:
+            X_rows = noise(X_rows)
         losses.extend(
             step.run(
-                feature_rows(X, rows, keep_sparse=keep_sparse),
+                X_rows,
                 dense_rows(Y, rows),
                 _batch_weight(sample_weight, rows),
             )

