@@ -81,7 +81,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         bundled sets, benchmarks/search_ensemble.py) and 0 for sparse ``X``,
         whose rows noise on every feature would make dense; a positive value
         with sparse ``X`` is an error. Noisy training runs more epochs before
-        early stopping: about twice the fitting time on the bundled sets.
+        early stopping: two to three times the fitting time on the bundled sets.
     alpha : float, default=1.0
         L2 penalty, scaled as in ``MLPClassifier``: the loss gains
         ``alpha / (2 * n_samples) * ||W||^2``.

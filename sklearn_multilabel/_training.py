@@ -356,12 +356,18 @@ def _run_epoch(step, data, batch_size, rng, keep_sparse, noise=None):
         np.sort(order[start : start + batch_size])
         for start in range(0, len(order), batch_size)
     ]
+    calls = [
+        np.concatenate(batches[first : first + step.batches_per_call])
+        for first in range(0, len(batches), step.batches_per_call)
+    ]
+    noises = None if noise is None else noise.epoch([len(rows) for rows in calls])
     losses = []
-    for first in range(0, len(batches), step.batches_per_call):
-        rows = np.concatenate(batches[first : first + step.batches_per_call])
+    for rows in calls:
         X_rows = feature_rows(X, rows, keep_sparse=keep_sparse)
-        if noise is not None:
-            X_rows = noise(X_rows)
+        if noises is not None:
+            noisy = next(noises)
+            noisy += X_rows
+            X_rows = noisy
         losses.extend(
             step.run(
                 X_rows,
@@ -369,6 +375,8 @@ def _run_epoch(step, data, batch_size, rng, keep_sparse, noise=None):
                 _batch_weight(sample_weight, rows),
             )
         )
+    if noises is not None:
+        noises.close()  # stops its drawing thread now
     return float(np.mean([float(loss) for loss in losses]))
 
 

@@ -1,12 +1,19 @@
 """Gaussian input noise: its scale, where it is added, seeding, sparse rows."""
 
+import threading
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sklearn_multilabel import MultiLabelNNClassifier, _classifier, _training
-from sklearn_multilabel._input_noise import AUTO_INPUT_NOISE, noise_scales
+from sklearn_multilabel._input_noise import (
+    AUTO_INPUT_NOISE,
+    NOISE_STREAM,
+    BatchNoise,
+    noise_scales,
+)
 
 from .conftest import FAST
 
@@ -57,6 +64,25 @@ def test_noise_scales_are_the_features_spread(monkeypatch):
     assert scales.dtype == np.float32
     assert_allclose(scales, 0.7 * X.astype(np.float32).std(axis=0, dtype=np.float64))
     assert scales[2] == 0
+
+
+def test_epoch_noise_is_drawn_in_call_order():
+    """Check that the noise drawn ahead in a background thread is the seeded
+    stream cut into the calls' row counts, in order, whatever the timing; an
+    epoch left unfinished stops its thread."""
+    scales = np.array([1.0, 0.0, 3.0], dtype=np.float32)
+    counts = [5, 16, 16, 3]
+    for _ in range(3):
+        drawn = np.concatenate(list(BatchNoise(scales, 7).epoch(counts)))
+        expected = np.random.default_rng([7, NOISE_STREAM]).standard_normal(
+            (sum(counts), 3), dtype=np.float32
+        )
+        assert_array_equal(drawn, expected * scales)
+    unfinished = BatchNoise(scales, 7).epoch(counts)
+    next(unfinished)
+    assert any(t.name.startswith("input-noise") for t in threading.enumerate())
+    unfinished.close()
+    assert not any(t.name.startswith("input-noise") for t in threading.enumerate())
 
 
 def test_training_batches_get_noise_scaled_per_feature(monkeypatch):
