@@ -303,11 +303,12 @@ def time_call(function):
     return time.perf_counter() - start, result
 
 
-def time_repeated(function, repeats, budget):
+def time_repeated(function, repeats, budget, after_each=None):
     """Time up to ``repeats`` calls, stopping early once ``budget`` is spent.
 
     A call is started only if the time spent so far plus one more call of
     the last duration stays within ``budget``, so a slow case runs once.
+    The previous call's result is dropped and collected before each call.
 
     Parameters
     ----------
@@ -315,6 +316,8 @@ def time_repeated(function, repeats, budget):
     repeats : int
     budget : float
         Seconds.
+    after_each : callable, default=None
+        Called as ``after_each(run)`` after each call, with its index.
 
     Returns
     -------
@@ -323,12 +326,15 @@ def time_repeated(function, repeats, budget):
         What the last call returned.
     """
     seconds, result = [], None
-    for _ in range(repeats):
+    for run in range(repeats):
         if seconds and sum(seconds) + seconds[-1] > budget:
             break
         result = None  # a caller holds one result at a time, not two
+        gc.collect()
         elapsed, result = time_call(function)
         seconds.append(elapsed)
+        if after_each is not None:
+            after_each(run)
     return seconds, result
 
 
@@ -448,19 +454,18 @@ def measure_estimator(name, X, Y, repeats, fit_budget, predict_budget, epochs=EP
     gc.collect()
     result["rss_before_fit"] = rss_bytes()
     result["peak_reset"] = reset_peak_rss()
-    seconds, estimator = [], None
-    for run in range(repeats):
-        if seconds and sum(seconds) + seconds[-1] > fit_budget:
-            break
-        estimator = None
-        gc.collect()
-        elapsed, estimator = time_call(
-            lambda: make_estimator(name, n_labels, max_iter).fit(X, Y)
-        )
-        seconds.append(elapsed)
+
+    def read_first_fit_peak(run):
         if run == 0:
             result["first_fit_peak"] = peak_rss_bytes()["vm_hwm"]
             reset_peak_rss()
+
+    seconds, estimator = time_repeated(
+        lambda: make_estimator(name, n_labels, max_iter).fit(X, Y),
+        repeats,
+        fit_budget,
+        after_each=read_first_fit_peak,
+    )
     if len(seconds) > 1:
         result["later_fit_peak"] = peak_rss_bytes()["vm_hwm"]
     result["fit_s_measured"] = seconds

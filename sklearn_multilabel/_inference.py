@@ -143,16 +143,19 @@ class NumpyForward:
         dtype = np.dtype(np.float32 if batch.dtype == np.float32 else np.float64)
         hidden = batch if batch.dtype == dtype else batch.astype(dtype)
         layers = self._weights(dtype)
-        overflowed = np.zeros(batch.shape[0], dtype=bool)
+        overflowed = None
         for index, (kernel, bias, activation) in enumerate(layers):
             hidden = np.asarray(hidden @ kernel)
             hidden += bias
-            if index < len(layers) - 1:
-                # A ReLU turns -inf into 0, hiding the overflow from the
-                # outputs: such rows get NaN logits instead.
-                overflowed |= ~np.isfinite(hidden).all(axis=1)
+            # A ReLU turns -inf into 0, hiding the overflow from the outputs:
+            # such rows get NaN logits instead. One min() is the cheap test;
+            # the rows are looked for only when it fails.
+            last = index == len(layers) - 1
+            if not last and hidden.size and not np.isfinite(hidden.min()):
+                rows = ~np.isfinite(hidden).all(axis=1)
+                overflowed = rows if overflowed is None else overflowed | rows
             hidden = activation(hidden)
-        if overflowed.any():
+        if overflowed is not None:
             hidden[overflowed] = np.nan
         return hidden
 

@@ -9,6 +9,8 @@ import random
 import keras
 import numpy as np
 
+from sklearn_multilabel._batches import batch_slices
+
 # MLPClassifier's activation names, mapped to Keras'.
 ACTIVATIONS = {
     "identity": "linear",
@@ -141,11 +143,9 @@ def _initialise_from_numpy(model, seed):
         # kernel (a 50,000-feature input layer would need 49 MiB more).
         kernel = np.empty((fan_in, fan_out), dtype=np.float32)
         block = max(1, INIT_BLOCK_BYTES // (8 * fan_out))
-        for start in range(0, fan_in, block):
-            stop = min(start + block, fan_in)
-            kernel[start:stop] = rng.uniform(
-                -limit, limit, size=(stop - start, fan_out)
-            )
+        for rows in batch_slices(fan_in, block):
+            size = (rows.stop - rows.start, fan_out)
+            kernel[rows] = rng.uniform(-limit, limit, size=size)
         layer.set_weights([kernel, np.zeros(fan_out, dtype=np.float32)])
 
 
@@ -441,12 +441,11 @@ def _assign_in_blocks(variable, array):
     import tensorflow as tf
 
     block = max(1, INIT_BLOCK_BYTES // (4 * max(array.shape[1], 1)))
-    for start in range(0, array.shape[0], block):
-        rows = tf.range(start, min(start + block, array.shape[0]))
+    for rows in batch_slices(array.shape[0], block):
         # A scatter writes in place; a slice assign would first read, and so
         # copy, the whole variable.
         variable.value.scatter_update(
-            tf.IndexedSlices(array[start : start + block], rows)
+            tf.IndexedSlices(array[rows], tf.range(rows.start, rows.stop))
         )
 
 

@@ -6,7 +6,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from sklearn_multilabel._batches import (
     DENSE_BATCH_BYTES,
@@ -318,6 +317,8 @@ def _batch_noise(X, schedule):
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Dense whenever ``schedule.input_noise`` is positive (the estimator
+        refuses noise on sparse rows).
     schedule : TrainingSchedule
 
     Returns
@@ -326,8 +327,6 @@ def _batch_noise(X, schedule):
     """
     if schedule.input_noise == 0:
         return None
-    if sp.issparse(X):
-        raise ValueError("input noise would make sparse rows dense")
     scales = noise_scales(X, schedule.input_noise)
     return BatchNoise(scales, schedule.shuffle_seed)
 
