@@ -129,6 +129,7 @@ def make_estimator(name, n_labels, max_iter=EPOCHS):
             hidden_layer_sizes=(HIDDEN,),
             dropout=0.0,
             input_noise=0.0,
+            n_bins=0,
             alpha=ALPHA,
             learning_rate=LEARNING_RATE,
             batch_size=BATCH_SIZE,

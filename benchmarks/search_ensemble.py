@@ -105,6 +105,16 @@ CANDIDATES = {
         "input_noise": 1.5,
     },
     "n_iter_no_change=60": {"n_iter_no_change": 60},
+    # Third round: piecewise-linear feature bins (the default became 8).
+    "n_bins=0": {"n_bins": 0},
+    "n_bins=4": {"n_bins": 4},
+    "n_bins=16": {"n_bins": 16},
+    "hidden_layer_sizes=(256,), input_noise=1.5": {
+        "hidden_layer_sizes": (256,),
+        "input_noise": 1.5,
+    },
+    # The width before the third round chose 256.
+    "hidden_layer_sizes=(512,)": {"hidden_layer_sizes": (512,)},
 }
 # The default again with other network seeds on the same folds: a yardstick
 # for how much of a CV difference is seed noise. Never ranked or chosen.

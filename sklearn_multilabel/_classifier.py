@@ -15,6 +15,12 @@ from sklearn.utils.validation import (
 
 from sklearn_multilabel._backend import limit_tensorflow_threads
 from sklearn_multilabel._batches import as_row_major
+from sklearn_multilabel._binning import (
+    AUTO_N_BINS,
+    EncodedForward,
+    PiecewiseLinearBins,
+    quantile_edges,
+)
 from sklearn_multilabel._inference import (
     CompiledForward,
     NumpyForward,
@@ -48,6 +54,9 @@ from sklearn_multilabel._validation import (
 from sklearn_multilabel._version import STATE_FORMAT, __version__
 from sklearn_multilabel._weights import positive_weights
 
+# Largest float32: the network's weights and Keras' computations are float32.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     """Multi-label neural network: one sigmoid per label, learned thresholds.
@@ -60,10 +69,12 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(512,)
+    hidden_layer_sizes : tuple of int, default=(256,)
         Width of each hidden layer of the default network. The defaults of
         the network and schedule were chosen by cross-validation on the
-        training splits of the bundled datasets (benchmarks/search_defaults.py).
+        training splits of the bundled datasets (benchmarks/search_defaults.py,
+        then benchmarks/search_ensemble.py under the fold ensemble, input
+        noise and feature bins).
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Hidden-layer activation, named as in ``MLPClassifier``.
     dropout : float, default=0.5
@@ -82,6 +93,20 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         whose rows noise on every feature would make dense; a positive value
         with sparse ``X`` is an error. Noisy training runs more epochs before
         early stopping: two to three times the fitting time on the bundled sets.
+    n_bins : int or "auto", default="auto"
+        Piecewise-linear encoding of the features (Gorishniy et al. 2022):
+        each feature is cut into ``n_bins`` bins at quantiles of its training
+        values, and the network gets, after the raw features, one input per
+        bin saying how far the value has gone through it (0 below, 1 above,
+        linear inside), so that one hidden layer can bend its response at a
+        feature's quantiles as a tree's splits do. The first layer gets up to
+        ``n_bins + 1`` times as many inputs (fits of the bundled sets take up
+        to 1.7 times as long); the encoding is computed batch by batch, never
+        for the whole ``X``. 0 gives the network the raw features only.
+        "auto" is 8 for dense ``X`` and the default network (chosen by
+        cross-validation on the training splits of the bundled sets,
+        benchmarks/search_ensemble.py), 0 for sparse ``X`` or a custom
+        ``build_network``; a positive value with either is an error.
     alpha : float, default=1.0
         L2 penalty, scaled as in ``MLPClassifier``: the loss gains
         ``alpha / (2 * n_samples) * ||W||^2``.
@@ -182,6 +207,10 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         The trained network, returning logits. For an ensemble, one network
         whose logits are the mean of the fold networks' (for the default
         network, their hidden layers side by side).
+    bin_edges_ : list of ndarray or None
+        Bin edges of each feature (``n_bins + 1`` quantiles of its training
+        values, repeated ones merged), as in ``KBinsDiscretizer``; None when
+        the features are not encoded.
     thresholds_ : ndarray of shape (n_labels,)
         Per-label probability thresholds used by ``predict``. May be set by
         hand, or re-tuned with :meth:`retune_thresholds`.
@@ -225,6 +254,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
         "input_noise": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+        "n_bins": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [
@@ -263,11 +293,12 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        hidden_layer_sizes=(512,),
+        hidden_layer_sizes=(256,),
         activation="relu",
         dropout=0.5,
         batch_norm=False,
         input_noise="auto",
+        n_bins="auto",
         alpha=1.0,
         learning_rate=1e-3,
         batch_size="auto",
@@ -299,6 +330,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.input_noise = input_noise
+        self.n_bins = n_bins
         self.alpha = alpha
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -371,6 +403,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             ) from error
         X = as_row_major(X)
         self._input_noise(sp.issparse(X))  # refuses noise on sparse X up front
+        n_bins = self._n_bins(sp.issparse(X))
+        bin_edges = quantile_edges(X, n_bins) if n_bins else None
+        bins = None if bin_edges is None else PiecewiseLinearBins(bin_edges)
         Y, classes, binary = encode_target(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -390,7 +425,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         if self.threshold_cv is not None and self.ensemble:
             network_seeds = rng.randint(0, 2**30, size=(self.threshold_cv, 2))
             model, histories, scores, Y_tune, layers = self._fit_fold_networks(
-                X, Y, sample_weight, classes, binary, int(seeds[3]), network_seeds
+                X, Y, sample_weight, classes, binary, int(seeds[3]), network_seeds, bins
             )
         else:
             if thresholds is None and self.threshold_cv is not None:
@@ -403,10 +438,10 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                     seeds[3],
                 )
             model, history, validation = self._fit_network(
-                X, Y, sample_weight, classes, binary, seeds
+                X, Y, sample_weight, classes, binary, seeds, bins
             )
             histories, layers = [history], None
-        forward = self._inference_function(model, layers)
+        forward = self._inference_function(model, layers, bins)
         search = None
         if thresholds is None:
             if self.threshold_cv is None:
@@ -418,6 +453,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         # Published only now, so that a failed fit leaves nothing that predicts.
         self.classes_, self._binary, self._target_dtype = classes, binary, y.dtype
         self.model_, self._forward = model, forward
+        self.bin_edges_ = bin_edges
         self._set_history(histories)
         self.threshold_search_ = search
         self.thresholds_ = thresholds
@@ -441,7 +477,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = max(len(history.loss) for history in histories)
         self.best_epoch_ = best_epoch
 
-    def _fit_network(self, X, Y, sample_weight, classes, binary, seeds):
+    def _fit_network(self, X, Y, sample_weight, classes, binary, seeds, bins=None):
         """Split off validation rows if needed, build and train the network.
 
         Parameters
@@ -452,6 +488,8 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         binary : bool
         seeds : ndarray of int
             Split, network and shuffle seeds (and one more, unused here).
+        bins : PiecewiseLinearBins or None, default=None
+            Encoding of the network's input rows.
 
         Returns
         -------
@@ -478,12 +516,13 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             binary,
             network_seed=int(seeds[1]),
             shuffle_seed=int(seeds[2]),
+            bins=bins,
         )
         collect_if_large(model.count_params())
         return model, history, validation
 
     def _fit_fold_networks(
-        self, X, Y, sample_weight, classes, binary, fold_seed, network_seeds
+        self, X, Y, sample_weight, classes, binary, fold_seed, network_seeds, bins=None
     ):
         """Train one network per fold, each stopped early on its own fold.
 
@@ -497,6 +536,8 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             Seeds the folds.
         network_seeds : ndarray of int of shape (threshold_cv, 2)
             Weight-initialisation and shuffle seeds of each fold's network.
+        bins : PiecewiseLinearBins or None, default=None
+            Encoding of the networks' input rows.
 
         Returns
         -------
@@ -525,11 +566,12 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 binary,
                 network_seed=int(network_seed),
                 shuffle_seed=int(shuffle_seed),
+                bins=bins,
             )
             histories.append(history)
             layers = dense_stack(model) if self.build_network is None else None
             scores = batched_logits(
-                self._inference_function(model, layers), held[0], link=sigmoid
+                self._inference_function(model, layers, bins), held[0], link=sigmoid
             )
             # The merge copies what it needs; the fold network may go now.
             average.add(model, layers)
@@ -551,7 +593,15 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         return model, histories, scores, Y_tune, average.layers
 
     def _train_network(
-        self, data, validation, classes, binary, *, network_seed, shuffle_seed
+        self,
+        data,
+        validation,
+        classes,
+        binary,
+        *,
+        network_seed,
+        shuffle_seed,
+        bins=None,
     ):
         """Build a network for ``data`` and train it.
 
@@ -563,6 +613,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         classes : ndarray
         binary : bool
         network_seed, shuffle_seed : int
+        bins : PiecewiseLinearBins or None, default=None
+            Encodes the rows the network takes; ``data`` and ``validation``
+            hold raw rows.
 
         Returns
         -------
@@ -572,13 +625,15 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         from sklearn_multilabel._network import takes_sparse_input
 
         X, Y, _ = data
+        n_inputs = X.shape[1] if bins is None else bins.n_outputs
         model = self._build_network(
-            X.shape, Y.shape[1], network_seed, sparse=sp.issparse(X)
+            (X.shape[0], n_inputs), Y.shape[1], network_seed, sparse=sp.issparse(X)
         )
+        forward = CompiledForward(model, n_inputs, sparse=takes_sparse_input(model))
         pos_weight = positive_weights(self.class_weight, Y, classes, binary)
         history = train(
             model,
-            CompiledForward(model, X.shape[1], sparse=takes_sparse_input(model)),
+            forward if bins is None else EncodedForward(bins, forward),
             data,
             self._schedule(X.shape[0], shuffle_seed, sparse=sp.issparse(X)),
             make_objective(
@@ -591,6 +646,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 clip=self.clip,
             ),
             validation=validation,
+            bins=bins,
         )
         return model, history
 
@@ -705,7 +761,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             sparse=sparse,
         )
 
-    def _inference_function(self, model, layers=None):
+    def _inference_function(self, model, layers=None, bins=None):
         """Return the fastest exact forward pass of a trained network.
 
         Parameters
@@ -714,15 +770,20 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         layers : list of tuple (kernel, bias, activation), default=None
             ``model``'s weights as plain dense layers, when already at hand
             (a merged ensemble): used as they are, without another copy.
+        bins : PiecewiseLinearBins or None, default=None
+            Encoding of the network's input rows.
 
         Returns
         -------
-        forward : NumpyForward or CompiledForward
-            numpy pass for the default network, traced Keras call otherwise.
+        forward : NumpyForward, CompiledForward or EncodedForward
+            numpy pass for the default network, traced Keras call otherwise;
+            taking raw rows, encoded by ``bins`` first.
         """
         if self.build_network is None:
-            return NumpyForward(model, layers)
-        return CompiledForward(model, self.n_features_in_)
+            forward = NumpyForward(model, layers)
+        else:
+            forward = CompiledForward(model, self.n_features_in_)
+        return forward if bins is None else EncodedForward(bins, forward)
 
     def _schedule(self, n_samples, shuffle_seed, *, sparse):
         """Collect the training-loop parameters for ``n_samples`` rows.
@@ -780,6 +841,38 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             )
         return float(self.input_noise)
 
+    def _n_bins(self, sparse):
+        """Resolve ``n_bins`` for the network and training rows.
+
+        Parameters
+        ----------
+        sparse : bool
+
+        Returns
+        -------
+        n_bins : int
+
+        Raises
+        ------
+        ValueError
+            If bins are asked for sparse rows or a custom network.
+        """
+        if self.n_bins == "auto":
+            return 0 if sparse or self.build_network is not None else AUTO_N_BINS
+        if self.n_bins > 0 and sparse:
+            raise ValueError(
+                f"n_bins={self.n_bins} encodes every feature of every row, which "
+                "would make sparse rows dense. Pass n_bins=0 or 'auto' (no bins "
+                "for sparse X), or densify X yourself."
+            )
+        if self.n_bins > 0 and self.build_network is not None:
+            raise ValueError(
+                f"n_bins={self.n_bins} encodes the inputs of the default network; "
+                "a custom build_network gets the features as they are. Pass "
+                "n_bins=0 or 'auto', or encode the features in your network."
+            )
+        return int(self.n_bins)
+
     def _logits(self, X, link=None):
         """Validate ``X`` and return its logits, shape (n_samples, n_labels).
 
@@ -802,15 +895,19 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             reset=False,
         )
         if getattr(self, "_forward", None) is None:
-            self._forward = self._inference_function(self.model_)
+            edges = self.bin_edges_
+            bins = None if edges is None else PiecewiseLinearBins(edges)
+            self._forward = self._inference_function(self.model_, bins=bins)
 
         def checked_link(logits):
-            if not np.all(np.isfinite(logits)):
+            # Beyond float32's range, the float32 network itself overflows:
+            # a float64 batch's finite logits there would be meaningless.
+            if not np.abs(logits).max(initial=0.0) <= FLOAT32_MAX:
                 raise ValueError(
-                    "The network's outputs overflowed (non-finite logits) for "
-                    "some rows of X: X holds values far outside the training "
-                    "range. Scale X as during fit (e.g. the same StandardScaler "
-                    "in a Pipeline)."
+                    "The network's outputs overflowed (non-finite logits, or "
+                    "beyond float32's range) for some rows of X: X holds values "
+                    "far outside the training range. Scale X as during fit "
+                    "(e.g. the same StandardScaler in a Pipeline)."
                 )
             if link is not None:
                 link(logits)
@@ -919,6 +1016,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         state.setdefault("ensemble", False)
         state.setdefault("batch_norm", False)
         state.setdefault("input_noise", 0.0)
+        state.setdefault("n_bins", 0)
+        if "thresholds_" in state:
+            state.setdefault("bin_edges_", None)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

@@ -15,7 +15,7 @@ AUTO_INPUT_NOISE = 1.0
 NOISE_STREAM = 1
 
 
-def noise_scales(X, input_noise):
+def noise_scales(X, input_noise, bins=None):
     """Return the standard deviation of the noise of each feature.
 
     Parameters
@@ -25,22 +25,27 @@ def noise_scales(X, input_noise):
     input_noise : float
         Noise standard deviation in units of each feature's standard
         deviation over ``X``.
+    bins : PiecewiseLinearBins or None, default=None
+        When given, the scales are those of the encoded rows' columns.
 
     Returns
     -------
-    scales : ndarray of shape (n_features,), float32
+    scales : ndarray of shape (n_features,) or (bins.n_outputs,), float32
         Zero for constant features.
     """
+    n_columns = X.shape[1] if bins is None else bins.n_outputs
+
+    def rows(block):
+        block = X[block] if bins is None else bins.transform(X[block])
+        return np.asarray(block, dtype=np.float64)
+
     # Two passes over blocks of rows, in float64: no float64 copy of X, and
     # no cancellation when a feature's mean dwarfs its spread.
-    rows_per_block = max(DENSE_BATCH_BYTES // (8 * max(X.shape[1], 1)), 1)
+    rows_per_block = max(DENSE_BATCH_BYTES // (8 * max(n_columns, 1)), 1)
     blocks = list(batch_slices(X.shape[0], rows_per_block))
-    mean = sum(np.asarray(X[block], dtype=np.float64).sum(axis=0) for block in blocks)
+    mean = sum(rows(block).sum(axis=0) for block in blocks)
     mean /= X.shape[0]
-    variance = sum(
-        np.square(np.asarray(X[block], dtype=np.float64) - mean).sum(axis=0)
-        for block in blocks
-    )
+    variance = sum(np.square(rows(block) - mean).sum(axis=0) for block in blocks)
     variance /= X.shape[0]
     return (input_noise * np.sqrt(variance)).astype(np.float32)
 

@@ -3,11 +3,12 @@
 ``save_model`` writes one zip file holding:
 
 - ``network.keras``: ``model_`` in Keras' own format, loadable on its own with
-  ``keras.saving.load_model`` (it returns logits, one per label);
+  ``keras.saving.load_model`` (it returns logits, one per label, of rows
+  encoded by the feature bins when the estimator has ``bin_edges_``);
 - ``state.json``: the format and package versions, the parameters, and the
   fitted scalars (``n_features_in_``, training history, ...);
-- ``arrays.npz``: ``thresholds_``, ``classes_``, ``feature_names_in_`` and the
-  threshold search, stored without pickle.
+- ``arrays.npz``: ``thresholds_``, ``classes_``, ``feature_names_in_``,
+  ``bin_edges_`` and the threshold search, stored without pickle.
 
 ``load_model`` rebuilds a fitted estimator whose ``predict_proba`` equals the
 saved one's exactly. Unlike a pickle, no part of the file is executed: the
@@ -39,10 +40,14 @@ from sklearn_multilabel._scikeras import ScikerasBuilder
 from sklearn_multilabel._tuning import ThresholdSearch
 
 # Bump when a file written by this version cannot be read by the previous
-# reader, or the other way round.
-FORMAT_VERSION = 1
+# reader, or the other way round. 2: `input_noise`, `n_bins` and the bin
+# edges, which a format-1 reader refuses; format-1 files load with both off.
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 FORMAT_NAME = "sklearn_multilabel.MultiLabelNNClassifier"
 NETWORK_FILE, STATE_FILE, ARRAYS_FILE = "network.keras", "state.json", "arrays.npz"
+# Arrays "bin_edges.0", "bin_edges.1", ...: the edges of each feature.
+BIN_EDGES_PREFIX = "bin_edges."
 
 
 def save_model(estimator, path):
@@ -179,8 +184,10 @@ def load_model(path, *, params=None, custom_objects=None, safe_mode=True):
     restored = {name: _decode(value, name) for name, value in state["params"].items()}
     # Saved before `ensemble` existed, `threshold_cv` meant folds + refit.
     restored.setdefault("ensemble", False)
-    # Saved before `input_noise` existed, networks trained on the rows as given.
+    # Saved before `input_noise` and `n_bins` existed, networks trained on the
+    # rows as given.
     restored.setdefault("input_noise", 0.0)
+    restored.setdefault("n_bins", 0)
     estimator = MultiLabelNNClassifier(**{**restored, **(params or {})})
     _publish(estimator, model, state["fitted"], arrays)
     return estimator
@@ -224,7 +231,7 @@ def _check_version(state, path):
     if state.get("format") != FORMAT_NAME:
         raise ValueError(_not_a_model_message(path, "state.json names no format"))
     saved_format = state.get("format_version")
-    if saved_format == FORMAT_VERSION:
+    if saved_format in READABLE_FORMATS:
         return
     saved_package = state.get("package_version", "unknown")
     raise ValueError(
@@ -257,6 +264,8 @@ def _fitted_arrays(estimator):
         arrays["feature_names_in_"] = _without_objects(
             estimator.feature_names_in_, "feature_names_in_"
         )
+    for feature, edges in enumerate(estimator.bin_edges_ or ()):
+        arrays[f"{BIN_EDGES_PREFIX}{feature}"] = np.asarray(edges)
     search = estimator.threshold_search_
     if search is not None:
         arrays["search.thresholds"] = np.asarray(search.thresholds)
@@ -362,6 +371,10 @@ def _publish(estimator, model, fitted, arrays):
     estimator._binary = fitted["binary"]
     estimator._target_dtype = np.dtype(fitted["target_dtype"])
     estimator.model_ = model
+    n_edged = sum(name.startswith(BIN_EDGES_PREFIX) for name in arrays)
+    estimator.bin_edges_ = [
+        arrays[f"{BIN_EDGES_PREFIX}{feature}"] for feature in range(n_edged)
+    ] or None
     estimator.history_ = fitted["history_"]
     estimator.loss_curve_ = estimator.history_["loss"]
     estimator.n_iter_ = fitted["n_iter_"]

@@ -144,7 +144,7 @@ def make_objective(loss, **params):
     return Objective(keras_loss=make_loss(loss, **params), numpy_loss=numpy_loss)
 
 
-def train(model, forward, data, schedule, objective, validation=None):
+def train(model, forward, data, schedule, objective, validation=None, bins=None):
     """Train ``model`` in place and keep the weights of its best epoch.
 
     The monitored loss is the validation loss when ``validation`` is given,
@@ -165,6 +165,9 @@ def train(model, forward, data, schedule, objective, validation=None):
     schedule : TrainingSchedule
     objective : Objective
     validation : tuple (X_val, Y_val, sample_weight_val) or None, default=None
+    bins : PiecewiseLinearBins or None, default=None
+        Encodes each batch of dense rows before the step (``model`` takes the
+        encoded rows; ``forward`` takes raw rows and encodes them itself).
 
     Returns
     -------
@@ -180,14 +183,14 @@ def train(model, forward, data, schedule, objective, validation=None):
         model,
         objective.keras_loss,
         schedule.learning_rate,
-        X.shape[1],
+        X.shape[1] if bins is None else bins.n_outputs,
         Y.shape[1],
         sparse=forward.accepts_sparse,
         batch_size=schedule.batch_size,
         n_samples=X.shape[0],
     )
     rng = np.random.default_rng(schedule.shuffle_seed)
-    noise = _batch_noise(X, schedule)
+    noise = _batch_noise(X, schedule, bins)
     history = TrainingHistory()
     best_loss, best_weights, stale_epochs = np.inf, _copy_of_weights(model), 0
     for epoch in range(schedule.max_iter):
@@ -200,6 +203,7 @@ def train(model, forward, data, schedule, objective, validation=None):
                     rng,
                     forward.accepts_sparse,
                     noise,
+                    bins,
                 )
             )
         except KeyboardInterrupt:
@@ -311,7 +315,7 @@ def _validation_loss(forward, validation, objective):
     return objective.numpy_loss(dense_rows(Y_val, slice(None)), logits, weight)
 
 
-def _batch_noise(X, schedule):
+def _batch_noise(X, schedule, bins=None):
     """Return the noise added to training batches, or None without noise.
 
     Parameters
@@ -320,6 +324,8 @@ def _batch_noise(X, schedule):
         Dense whenever ``schedule.input_noise`` is positive (the estimator
         refuses noise on sparse rows).
     schedule : TrainingSchedule
+    bins : PiecewiseLinearBins or None, default=None
+        The noise is added to the encoded rows, scaled to their spread.
 
     Returns
     -------
@@ -327,11 +333,11 @@ def _batch_noise(X, schedule):
     """
     if schedule.input_noise == 0:
         return None
-    scales = noise_scales(X, schedule.input_noise)
+    scales = noise_scales(X, schedule.input_noise, bins)
     return BatchNoise(scales, schedule.shuffle_seed)
 
 
-def _run_epoch(step, data, batch_size, rng, keep_sparse, noise=None):
+def _run_epoch(step, data, batch_size, rng, keep_sparse, noise=None, bins=None):
     """Run one pass over shuffled rows and return the mean batch loss.
 
     Parameters
@@ -344,6 +350,8 @@ def _run_epoch(step, data, batch_size, rng, keep_sparse, noise=None):
         Whether ``step`` takes CSR rows of a sparse ``X``.
     noise : BatchNoise or None, default=None
         Added to the dense feature rows of every batch.
+    bins : PiecewiseLinearBins or None, default=None
+        Encodes the dense feature rows of every batch (before the noise).
 
     Returns
     -------
@@ -363,6 +371,8 @@ def _run_epoch(step, data, batch_size, rng, keep_sparse, noise=None):
     losses = []
     for rows in calls:
         X_rows = feature_rows(X, rows, keep_sparse=keep_sparse)
+        if bins is not None:
+            X_rows = bins.transform(X_rows)
         if noises is not None:
             noisy = next(noises)
             noisy += X_rows

@@ -14,6 +14,41 @@ FAST = {
 }
 
 
+def record_training_batches(monkeypatch):
+    """Make every training step record the feature rows it receives.
+
+    Returns the list the rows of each call are appended to.
+    """
+    from sklearn_multilabel import _training
+
+    batches = []
+    make_step = _training.make_backend_train_step
+
+    def recording_step(*args, **kwargs):
+        step = make_step(*args, **kwargs)
+        run = step.run
+
+        def recording_run(X_rows, Y_rows, weights):
+            batches.append(np.array(X_rows, copy=True))
+            return run(X_rows, Y_rows, weights)
+
+        step.run = recording_run
+        return step
+
+    monkeypatch.setattr(_training, "make_backend_train_step", recording_step)
+    return batches
+
+
+def network_input(clf, X):
+    """The rows ``clf.model_`` takes for raw rows ``X``: encoded by its
+    feature bins when it has some, float32 as Keras computes."""
+    from sklearn_multilabel._binning import PiecewiseLinearBins
+
+    if clf.bin_edges_ is not None:
+        X = PiecewiseLinearBins(clf.bin_edges_).transform(X)
+    return np.asarray(X, dtype=np.float32)
+
+
 @pytest.fixture(scope="session")
 def multilabel_data():
     """Scaled features and a 0/1 indicator target with 5 labels."""

@@ -138,9 +138,10 @@ def _check_float32_then_float64(clf, X, Y):
 
 def _check_like_dense(clf, X, Y):
     # Sparse rows go through sparse kernels: equal to float32 rounding. The
-    # default input noise is for dense rows only.
-    noise = 0 if sp.issparse(X) else "auto"
-    dense = MultiLabelNNClassifier(**FAST, input_noise=noise).fit(_dense(X), _dense(Y))
+    # default input noise and feature bins are for dense rows only.
+    auto = 0 if sp.issparse(X) else "auto"
+    dense = MultiLabelNNClassifier(**FAST, input_noise=auto, n_bins=auto)
+    dense.fit(_dense(X), _dense(Y))
     assert_allclose(clf.predict_proba(X), dense.predict_proba(_dense(X)), rtol=1e-5)
     assert_allclose(clf.thresholds_, dense.thresholds_, rtol=1e-6)
 

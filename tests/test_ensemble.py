@@ -189,7 +189,8 @@ def test_default_is_a_five_fold_ensemble():
 
 
 def _without_ensemble_param(source, target):
-    """Rewrite a saved model as saved before `ensemble` and `input_noise` existed."""
+    """Rewrite a saved model as saved before `ensemble`, `input_noise` and
+    `n_bins` existed (format 1)."""
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
         for item in old.infolist():
             content = old.read(item.filename)
@@ -197,6 +198,8 @@ def _without_ensemble_param(source, target):
                 state = json.loads(content)
                 del state["params"]["ensemble"]
                 del state["params"]["input_noise"]
+                del state["params"]["n_bins"]
+                state["format_version"] = 1
                 content = json.dumps(state).encode()
             new.writestr(item, content)
 
@@ -204,25 +207,29 @@ def _without_ensemble_param(source, target):
 def test_models_saved_before_the_ensemble_keep_their_refit(multilabel_data, tmp_path):
     """Check that pickles and files without `ensemble` (when threshold_cv
     meant folds + refit) load with ensemble=False and predict as before (and
-    pickles without `batch_norm` or `input_noise` with batch_norm=False and
-    input_noise=0)."""
+    pickles without `batch_norm`, `input_noise` or `n_bins` with
+    batch_norm=False, input_noise=0 and n_bins=0)."""
     X, Y = multilabel_data
-    clf = MultiLabelNNClassifier(**ENSEMBLE, ensemble=False).fit(X, Y)
+    clf = MultiLabelNNClassifier(**ENSEMBLE, ensemble=False, n_bins=0).fit(X, Y)
     state = clf.__getstate__()
     del state["ensemble"]
     del state["batch_norm"]
     del state["input_noise"]
+    del state["n_bins"]
+    del state["bin_edges_"]
     restored = MultiLabelNNClassifier.__new__(MultiLabelNNClassifier)
     restored.__setstate__(state)
     assert restored.get_params()["ensemble"] is False
     assert restored.get_params()["batch_norm"] is False
     assert restored.get_params()["input_noise"] == 0
+    assert restored.get_params()["n_bins"] == 0 and restored.bin_edges_ is None
     assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
     save_model(clf, tmp_path / "new.skml")
     _without_ensemble_param(tmp_path / "new.skml", tmp_path / "old.skml")
     loaded = load_model(tmp_path / "old.skml")
     assert loaded.get_params()["ensemble"] is False
     assert loaded.get_params()["input_noise"] == 0
+    assert loaded.get_params()["n_bins"] == 0 and loaded.bin_edges_ is None
     assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 
 

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sklearn_multilabel import MultiLabelNNClassifier, _classifier, _training
+from sklearn_multilabel import MultiLabelNNClassifier, _classifier
 from sklearn_multilabel._input_noise import (
     AUTO_INPUT_NOISE,
     NOISE_STREAM,
@@ -15,7 +15,7 @@ from sklearn_multilabel._input_noise import (
     noise_scales,
 )
 
-from .conftest import FAST
+from .conftest import FAST, record_training_batches
 
 # One full-batch epoch: the step sees every row once, in the order of X.
 ONE_BATCH = {
@@ -23,6 +23,7 @@ ONE_BATCH = {
     "max_iter": 1,
     "early_stopping": False,
     "threshold": 0.5,
+    "n_bins": 0,
 }
 
 
@@ -33,26 +34,6 @@ def _features(n_samples=2000):
     X[:, 3] += 1e6
     Y = (rng.random((n_samples, 3)) < 0.3).astype(int)
     return X, Y
-
-
-def _recorded_batches(monkeypatch):
-    """Make every training step record the feature rows it receives."""
-    batches = []
-    make_step = _training.make_backend_train_step
-
-    def recording_step(*args, **kwargs):
-        step = make_step(*args, **kwargs)
-        run = step.run
-
-        def recording_run(X_rows, Y_rows, weights):
-            batches.append(np.array(X_rows, copy=True))
-            return run(X_rows, Y_rows, weights)
-
-        step.run = recording_run
-        return step
-
-    monkeypatch.setattr(_training, "make_backend_train_step", recording_step)
-    return batches
 
 
 def test_noise_scales_are_the_features_spread(monkeypatch):
@@ -91,7 +72,7 @@ def test_training_batches_get_noise_scaled_per_feature(monkeypatch):
     X, Y = _features()
     X = X[:, :3].astype(np.float32)
     before = X.copy()
-    batches = _recorded_batches(monkeypatch)
+    batches = record_training_batches(monkeypatch)
     MultiLabelNNClassifier(**ONE_BATCH, batch_size=len(X), input_noise=0.5).fit(X, Y)
     (batch,) = batches
     noise = batch - X
@@ -105,7 +86,7 @@ def test_without_noise_batches_are_the_rows(monkeypatch):
     """Check that input_noise=0 hands the step the rows unchanged."""
     X, Y = _features()
     X = X[:, :3].astype(np.float32)
-    batches = _recorded_batches(monkeypatch)
+    batches = record_training_batches(monkeypatch)
     MultiLabelNNClassifier(**ONE_BATCH, batch_size=len(X), input_noise=0).fit(X, Y)
     assert_array_equal(batches[0], X)
 

@@ -25,7 +25,7 @@ from sklearn_multilabel._persistence import (
     save_model,
 )
 
-from .conftest import FAST
+from .conftest import FAST, network_input
 
 keras = pytest.importorskip("keras")
 
@@ -174,13 +174,13 @@ def test_save_model_keeps_binary_string_classes_and_odd_params(tmp_path):
 
 def test_network_keras_is_a_plain_keras_model(fitted, multilabel_data, tmp_path):
     """Check that network.keras inside the file loads with Keras alone and
-    returns the logits of decision_function."""
+    returns the logits of decision_function (given the encoded rows)."""
     X, _ = multilabel_data
     save_model(fitted, tmp_path / "clf.skml")
     with zipfile.ZipFile(tmp_path / "clf.skml") as archive:
         archive.extract("network.keras", tmp_path)
     network = keras.saving.load_model(tmp_path / "network.keras", compile=False)
-    logits = keras.ops.convert_to_numpy(network(X.astype(np.float32)))
+    logits = keras.ops.convert_to_numpy(network(network_input(fitted, X)))
     assert_allclose(logits, fitted.decision_function(X), rtol=1e-5, atol=1e-5)
 
 

@@ -44,6 +44,7 @@ def test_several_batches_per_call_are_capped_by_bytes(monkeypatch):
         MultiLabelNNClassifier(
             **{**FAST, "batch_size": 8, "max_iter": 1, "early_stopping": False},
             threshold=0.5,
+            n_bins=0,
         ).fit(X, Y)
         assert calls == [expected]
 

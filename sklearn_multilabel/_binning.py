@@ -1,0 +1,143 @@
+"""Piecewise-linear encoding of dense numeric features.
+
+Each feature is cut into bins at quantiles of its training values; a value
+is encoded, per bin, as how far it has gone through that bin: 0 below it, 1
+above it, linear inside (Gorishniy, Rubachev and Babenko, "On Embeddings for
+Numerical Features in Tabular Deep Learning", NeurIPS 2022). The network
+gets the raw features followed by these encodings, which lets one hidden
+layer bend its response to a feature at its quantiles, as a tree's splits
+do. Pure numpy, so that training and numpy inference share it.
+"""
+
+import numpy as np
+
+from sklearn_multilabel._batches import DENSE_BATCH_BYTES, batch_slices
+
+# Features whose quantiles are computed together: bounds the sorted copy.
+QUANTILE_BLOCK_BYTES = 2**26
+
+
+# ``n_bins="auto"`` on dense rows (chosen in benchmarks/search_ensemble.py).
+AUTO_N_BINS = 8
+
+
+def quantile_edges(X, n_bins):
+    """Cut each feature of ``X`` at ``n_bins + 1`` evenly spaced quantiles.
+
+    Repeated quantiles (a feature with few distinct values) merge, so such a
+    feature gets fewer bins; a constant feature gets none.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Dense, finite training rows.
+    n_bins : int
+        Bins per feature, at least 1.
+
+    Returns
+    -------
+    edges : list of ndarray, one per feature, float64
+        Increasing bin edges, from the feature's minimum to its maximum.
+    """
+    n_samples, n_features = X.shape
+    levels = np.linspace(0.0, 1.0, n_bins + 1)
+    block = max(1, QUANTILE_BLOCK_BYTES // (8 * max(n_samples, 1)))
+    edges = []
+    for columns in batch_slices(n_features, block):
+        quantiles = np.quantile(
+            np.asarray(X[:, columns], dtype=np.float64), levels, axis=0
+        )
+        edges.extend(np.unique(column) for column in quantiles.T)
+    return edges
+
+
+class PiecewiseLinearBins:
+    """The piecewise-linear encoding of features cut at given bin edges.
+
+    Parameters
+    ----------
+    edges : list of ndarray
+        Increasing bin edges of each feature (``quantile_edges``); a feature
+        with fewer than two edges is passed on raw only.
+
+    Attributes
+    ----------
+    n_features : int
+        Raw features expected by ``transform``.
+    n_outputs : int
+        Columns of an encoded row: the raw features, then one per bin.
+    """
+
+    def __init__(self, edges):
+        self.n_features = len(edges)
+        widths = [np.diff(feature_edges) for feature_edges in edges]
+        self._feature = np.concatenate(
+            [np.full(len(w), j, dtype=np.int64) for j, w in enumerate(widths)]
+        )
+        self._left = np.concatenate([e[:-1] for e in edges]).astype(np.float64)
+        self._width = np.concatenate(widths).astype(np.float64)
+        self.n_outputs = self.n_features + len(self._feature)
+
+    def transform(self, X):
+        """Return the raw features followed by their bin encodings.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_rows, n_features)
+            Dense rows, float32 or float64.
+
+        Returns
+        -------
+        encoded : ndarray of shape (n_rows, n_outputs), X's dtype
+        """
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        encoded = np.empty((X.shape[0], self.n_outputs), dtype=dtype)
+        encoded[:, : self.n_features] = X
+        bins = encoded[:, self.n_features :]
+        np.subtract(X[:, self._feature], self._left.astype(dtype), out=bins)
+        bins /= self._width.astype(dtype)
+        np.clip(bins, 0.0, 1.0, out=bins)
+        return encoded
+
+
+class EncodedForward:
+    """A forward pass that encodes each batch of raw rows first.
+
+    Parameters
+    ----------
+    bins : PiecewiseLinearBins
+    forward : callable
+        Forward pass of the network, taking encoded rows.
+    """
+
+    accepts_sparse = False
+
+    def __init__(self, bins, forward):
+        self.bins = bins
+        self.forward = forward
+
+    def __call__(self, batch):
+        """Return the logits of a batch of raw rows.
+
+        Encoded rows are up to ``n_bins + 1`` times wider than raw ones: a
+        batch sized for raw rows is encoded a slice at a time, each at most
+        ``DENSE_BATCH_BYTES``.
+
+        Parameters
+        ----------
+        batch : ndarray of shape (n_rows, n_features)
+
+        Returns
+        -------
+        logits : ndarray of shape (n_rows, n_labels)
+        """
+        row_bytes = batch.dtype.itemsize * self.bins.n_outputs
+        rows = max(1, DENSE_BATCH_BYTES // row_bytes)
+        if batch.shape[0] <= rows:
+            return self.forward(self.bins.transform(batch))
+        return np.concatenate(
+            [
+                self.forward(self.bins.transform(batch[part]))
+                for part in batch_slices(batch.shape[0], rows)
+            ]
+        )
