@@ -74,8 +74,13 @@ class PiecewiseLinearBins:
         self._feature = np.concatenate(
             [np.full(len(w), j, dtype=np.int64) for j, w in enumerate(widths)]
         )
-        self._left = np.concatenate([e[:-1] for e in edges]).astype(np.float64)
-        self._width = np.concatenate(widths).astype(np.float64)
+        left = np.concatenate([e[:-1] for e in edges]).astype(np.float64)
+        width = np.concatenate(widths).astype(np.float64)
+        # In each precision a batch may come in, cast once, not per batch.
+        self._left_width = {
+            np.dtype(dtype): (left.astype(dtype), width.astype(dtype))
+            for dtype in (np.float32, np.float64)
+        }
         self.n_outputs = self.n_features + len(self._feature)
 
     def transform(self, X):
@@ -90,12 +95,13 @@ class PiecewiseLinearBins:
         -------
         encoded : ndarray of shape (n_rows, n_outputs), X's dtype
         """
-        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        dtype = X.dtype if X.dtype in self._left_width else np.dtype(np.float64)
+        left, width = self._left_width[dtype]
         encoded = np.empty((X.shape[0], self.n_outputs), dtype=dtype)
         encoded[:, : self.n_features] = X
         bins = encoded[:, self.n_features :]
-        np.subtract(X[:, self._feature], self._left.astype(dtype), out=bins)
-        bins /= self._width.astype(dtype)
+        np.subtract(X[:, self._feature], left, out=bins)
+        bins /= width
         np.clip(bins, 0.0, 1.0, out=bins)
         return encoded
 
