@@ -115,6 +115,10 @@ CANDIDATES = {
     },
     # The width before the third round chose 256.
     "hidden_layer_sizes=(512,)": {"hidden_layer_sizes": (512,)},
+    # Fourth round: a fold ensemble of ten networks instead of five.
+    "threshold_cv=10": {"threshold_cv": 10},
+    "class_weight='balanced'": {"class_weight": "balanced"},
+    "loss='asymmetric'": {"loss": "asymmetric"},
 }
 # The default again with other network seeds on the same folds: a yardstick
 # for how much of a CV difference is seed noise. Never ranked or chosen.

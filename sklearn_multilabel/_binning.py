@@ -19,6 +19,31 @@ QUANTILE_BLOCK_BYTES = 2**26
 
 # ``n_bins="auto"`` on dense rows (chosen in benchmarks/search_ensemble.py).
 AUTO_N_BINS = 8
+# "auto" keeps ``n_features * (n_bins + 1)`` within this. The widest input
+# the default was chosen on is scene's (294 features, 2,646 encoded columns);
+# an epoch costs 7 times the raw features' at 1,000 features with 8 bins
+# (benchmarks/bench_bins_width.py).
+AUTO_MAX_INPUTS = 3000
+# One bin would only repeat each feature, clipped to its training range.
+AUTO_MIN_BINS = 2
+
+
+def auto_n_bins(n_features):
+    """Bins per feature that ``n_bins="auto"`` gives dense rows.
+
+    ``AUTO_N_BINS``, fewer when ``n_features * (n_bins + 1)`` would exceed
+    ``AUTO_MAX_INPUTS``, none when fewer than ``AUTO_MIN_BINS`` would fit.
+
+    Parameters
+    ----------
+    n_features : int
+
+    Returns
+    -------
+    n_bins : int
+    """
+    n_bins = min(AUTO_N_BINS, AUTO_MAX_INPUTS // max(n_features, 1) - 1)
+    return n_bins if n_bins >= AUTO_MIN_BINS else 0
 
 
 def quantile_edges(X, n_bins):

@@ -16,9 +16,9 @@ from sklearn.utils.validation import (
 from sklearn_multilabel._backend import limit_tensorflow_threads
 from sklearn_multilabel._batches import as_row_major
 from sklearn_multilabel._binning import (
-    AUTO_N_BINS,
     EncodedForward,
     PiecewiseLinearBins,
+    auto_n_bins,
     quantile_edges,
 )
 from sklearn_multilabel._inference import (
@@ -105,8 +105,11 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         for the whole ``X``. 0 gives the network the raw features only.
         "auto" is 8 for dense ``X`` and the default network (chosen by
         cross-validation on the training splits of the bundled sets,
-        benchmarks/search_ensemble.py), 0 for sparse ``X`` or a custom
-        ``build_network``; a positive value with either is an error.
+        benchmarks/search_ensemble.py), fewer for wide ``X`` so that
+        ``n_features * (n_bins + 1)`` stays within 3,000 (the widest input
+        it was chosen on is 2,646), and 0 when fewer than 2 would fit (over
+        1,000 features), for sparse ``X`` or for a custom ``build_network``;
+        a positive value with sparse ``X`` or a custom network is an error.
     alpha : float, default=1.0
         L2 penalty, scaled as in ``MLPClassifier``: the loss gains
         ``alpha / (2 * n_samples) * ||W||^2``.
@@ -403,7 +406,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             ) from error
         X = as_row_major(X)
         self._input_noise(sp.issparse(X))  # refuses noise on sparse X up front
-        n_bins = self._n_bins(sp.issparse(X))
+        n_bins = self._n_bins(sp.issparse(X), X.shape[1])
         bin_edges = quantile_edges(X, n_bins) if n_bins else None
         bins = None if bin_edges is None else PiecewiseLinearBins(bin_edges)
         Y, classes, binary = encode_target(y)
@@ -841,12 +844,13 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             )
         return float(self.input_noise)
 
-    def _n_bins(self, sparse):
+    def _n_bins(self, sparse, n_features):
         """Resolve ``n_bins`` for the network and training rows.
 
         Parameters
         ----------
         sparse : bool
+        n_features : int
 
         Returns
         -------
@@ -858,7 +862,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             If bins are asked for sparse rows or a custom network.
         """
         if self.n_bins == "auto":
-            return 0 if sparse or self.build_network is not None else AUTO_N_BINS
+            if sparse or self.build_network is not None:
+                return 0
+            return auto_n_bins(n_features)
         if self.n_bins > 0 and sparse:
             raise ValueError(
                 f"n_bins={self.n_bins} encodes every feature of every row, which "

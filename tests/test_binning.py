@@ -7,8 +7,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from sklearn_multilabel import MultiLabelNNClassifier
 from sklearn_multilabel._binning import (
+    AUTO_MAX_INPUTS,
     AUTO_N_BINS,
     PiecewiseLinearBins,
+    auto_n_bins,
     quantile_edges,
 )
 from sklearn_multilabel._input_noise import noise_scales
@@ -91,6 +93,33 @@ def test_default_network_takes_encoded_rows(multilabel_data):
     assert_allclose(
         clf.decision_function(X.astype(np.float32)), keras_logits, atol=1e-5
     )
+
+
+@pytest.mark.parametrize(
+    "n_features, expected",
+    [(1, 8), (294, 8), (333, 8), (334, 7), (500, 5), (768, 2), (1000, 2), (1001, 0)],
+)
+def test_auto_bins_keep_wide_inputs_within_the_budget(n_features, expected):
+    """Check that "auto" gives fewer bins to wide X, and none below 2 bins."""
+    assert auto_n_bins(n_features) == expected
+    if expected:
+        assert n_features * (expected + 1) <= AUTO_MAX_INPUTS
+        assert expected == AUTO_N_BINS or n_features * (expected + 2) > AUTO_MAX_INPUTS
+
+
+@pytest.mark.parametrize("n_features, n_bins", [(500, 5), (1200, 0)])
+def test_wide_rows_get_fewer_bins(n_features, n_bins):
+    """Check that the estimator's "auto" follows the budget on wide dense X."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, n_features))
+    Y = (X[:, :3] > 0).astype(int)
+    clf = MultiLabelNNClassifier(**{**FAST, "max_iter": 1}).fit(X, Y)
+    if n_bins == 0:
+        assert clf.bin_edges_ is None
+        assert clf.model_.input_shape == (None, n_features)
+    else:
+        assert {len(edges) - 1 for edges in clf.bin_edges_} == {n_bins}
+        assert clf.model_.input_shape == (None, n_features * (n_bins + 1))
 
 
 def test_training_batches_are_encoded(multilabel_data, monkeypatch):
