@@ -376,7 +376,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             label (plain binary classification).
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each row in the loss (training and validation).
-            Thresholds are tuned unweighted.
+            Thresholds are tuned unweighted, and the bin edges and noise
+            scales are statistics of every row of ``X``, as given: drop rows
+            you want left out rather than weighting them 0.
 
         Returns
         -------
