@@ -12,6 +12,7 @@ do. Pure numpy, so that training and numpy inference share it.
 import numpy as np
 
 from sklearn_multilabel._batches import DENSE_BATCH_BYTES, batch_slices
+from sklearn_multilabel._row_weights import positive_weight_rows
 
 # Features whose quantiles are computed together: bounds the sorted copy.
 QUANTILE_BLOCK_BYTES = 2**26
@@ -46,7 +47,7 @@ def auto_n_bins(n_features):
     return n_bins if n_bins >= AUTO_MIN_BINS else 0
 
 
-def quantile_edges(X, n_bins):
+def quantile_edges(X, n_bins, sample_weight=None):
     """Cut each feature of ``X`` at ``n_bins + 1`` evenly spaced quantiles.
 
     Repeated quantiles (a feature with few distinct values) merge, so such a
@@ -58,22 +59,72 @@ def quantile_edges(X, n_bins):
         Dense, finite training rows.
     n_bins : int
         Bins per feature, at least 1.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative row weights. Rows of weight 0 are left out; equal
+        weights give the unweighted quantiles; otherwise each row counts by
+        its weight (``weighted_quantiles``).
 
     Returns
     -------
     edges : list of ndarray, one per feature, float64
         Increasing bin edges, from the feature's minimum to its maximum.
     """
-    n_samples, n_features = X.shape
+    rows, weights = positive_weight_rows(sample_weight, X.shape[0])
+    n_samples = X.shape[0] if rows is None else len(rows)
+    n_features = X.shape[1]
     levels = np.linspace(0.0, 1.0, n_bins + 1)
-    block = max(1, QUANTILE_BLOCK_BYTES // (8 * max(n_samples, 1)))
+    # The weighted quantiles hold about five arrays of the block's size.
+    block_bytes = QUANTILE_BLOCK_BYTES // (1 if weights is None else 5)
+    block = max(1, block_bytes // (8 * max(n_samples, 1)))
     edges = []
     for columns in batch_slices(n_features, block):
-        quantiles = np.quantile(
-            np.asarray(X[:, columns], dtype=np.float64), levels, axis=0
-        )
+        values = X[:, columns] if rows is None else X[rows, columns]
+        values = np.asarray(values, dtype=np.float64)
+        if weights is None:
+            quantiles = np.quantile(values, levels, axis=0)
+        else:
+            quantiles = weighted_quantiles(values, weights, levels)
         edges.extend(np.unique(column) for column in quantiles.T)
     return edges
+
+
+def weighted_quantiles(values, weights, levels):
+    """Quantiles of each column, each row counting by its weight.
+
+    Each row sits at the middle of its share of the total weight, the first
+    row at 0 and the last at 1, and the quantile function interpolates
+    linearly between rows: with equal weights this is ``np.quantile``'s
+    default (linear) method, and the first and last levels are the column's
+    minimum and maximum.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_columns), float64
+    weights : ndarray of shape (n_samples,)
+        Positive weights.
+    levels : ndarray of shape (n_levels,)
+        Increasing, in [0, 1].
+
+    Returns
+    -------
+    quantiles : ndarray of shape (n_levels, n_columns)
+    """
+    if values.shape[0] == 1:
+        return np.repeat(values, len(levels), axis=0)
+    order = np.argsort(values, axis=0, kind="stable")
+    sorted_values = np.take_along_axis(values, order, axis=0)
+    sorted_weights = weights[order]
+    cumulative = np.cumsum(sorted_weights, axis=0)
+    first, last = sorted_weights[:1] / 2, sorted_weights[-1:] / 2
+    positions = (cumulative - sorted_weights / 2 - first) / (
+        cumulative[-1:] - first - last
+    )
+    return np.column_stack(
+        [
+            np.interp(levels, positions[:, j], sorted_values[:, j])
+            for j in range(values.shape[1])
+        ]
+    )
 
 
 class PiecewiseLinearBins:

@@ -212,8 +212,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         network, their hidden layers side by side).
     bin_edges_ : list of ndarray or None
         Bin edges of each feature (``n_bins + 1`` quantiles of its training
-        values, repeated ones merged), as in ``KBinsDiscretizer``; None when
-        the features are not encoded.
+        values, weighted by ``sample_weight`` if given, repeated ones
+        merged), as in ``KBinsDiscretizer``; None when the features are not
+        encoded.
     thresholds_ : ndarray of shape (n_labels,)
         Per-label probability thresholds used by ``predict``. May be set by
         hand, or re-tuned with :meth:`retune_thresholds`.
@@ -376,9 +377,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             label (plain binary classification).
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each row in the loss (training and validation).
-            Thresholds are tuned unweighted, and the bin edges and noise
-            scales are statistics of every row of ``X``, as given: drop rows
-            you want left out rather than weighting them 0.
+            Thresholds are tuned unweighted. The bin edges and the noise
+            scales are weighted statistics of the rows (rows of weight 0 are
+            left out of them).
 
         Returns
         -------
@@ -409,13 +410,13 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         X = as_row_major(X)
         self._input_noise(sp.issparse(X))  # refuses noise on sparse X up front
         n_bins = self._n_bins(sp.issparse(X), X.shape[1])
-        bin_edges = quantile_edges(X, n_bins) if n_bins else None
-        bins = None if bin_edges is None else PiecewiseLinearBins(bin_edges)
         Y, classes, binary = encode_target(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
+        bin_edges = quantile_edges(X, n_bins, sample_weight) if n_bins else None
+        bins = None if bin_edges is None else PiecewiseLinearBins(bin_edges)
         thresholds = fixed_thresholds(self.threshold, Y.shape[1])
         check_label_bounds(self.min_labels, self.max_labels, Y.shape[1])
         if self.threshold_cv is not None and self.threshold_cv > X.shape[0]:

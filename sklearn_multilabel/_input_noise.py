@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from sklearn_multilabel._batches import DENSE_BATCH_BYTES, batch_slices
+from sklearn_multilabel._row_weights import positive_weight_rows
 
 # ``input_noise="auto"`` on dense rows (chosen in benchmarks/search_ensemble.py).
 AUTO_INPUT_NOISE = 1.0
@@ -15,7 +16,7 @@ AUTO_INPUT_NOISE = 1.0
 NOISE_STREAM = 1
 
 
-def noise_scales(X, input_noise, bins=None):
+def noise_scales(X, input_noise, bins=None, sample_weight=None):
     """Return the standard deviation of the noise of each feature.
 
     Parameters
@@ -27,33 +28,46 @@ def noise_scales(X, input_noise, bins=None):
         deviation over ``X``.
     bins : PiecewiseLinearBins or None, default=None
         When given, the scales are those of the encoded rows' columns.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative row weights: rows of weight 0 are left out, and the
+        others count by their weight (equal weights: the unweighted spread).
 
     Returns
     -------
     scales : ndarray of shape (n_features,) or (bins.n_outputs,), float32
         Zero for constant features.
     """
+    rows, weights = positive_weight_rows(sample_weight, X.shape[0])
+    n_rows = X.shape[0] if rows is None else len(rows)
     n_columns = X.shape[1] if bins is None else bins.n_outputs
     # One pass over blocks of rows, each encoded once and taken to float64
     # (no float64 copy of X): every block's mean and squared deviations,
     # merged as Chan et al. do, so no cancellation when a feature's mean
     # dwarfs its spread. One block gives exactly the two-pass result.
     rows_per_block = max(DENSE_BATCH_BYTES // (8 * max(n_columns, 1)), 1)
-    count, mean, squares = 0, None, None
-    for rows in batch_slices(X.shape[0], rows_per_block):
-        block = X[rows] if bins is None else bins.transform(X[rows])
+    total, mean, squares = 0.0, None, None
+    for block_rows in batch_slices(n_rows, rows_per_block):
+        block = X[block_rows] if rows is None else X[rows[block_rows]]
+        block = block if bins is None else bins.transform(block)
         block = np.asarray(block, dtype=np.float64)
-        block_mean = block.sum(axis=0) / len(block)
-        block_squares = np.square(block - block_mean).sum(axis=0)
+        if weights is None:
+            block_total = len(block)
+            block_mean = block.sum(axis=0) / block_total
+            block_squares = np.square(block - block_mean).sum(axis=0)
+        else:
+            block_weights = weights[block_rows]
+            block_total = block_weights.sum()
+            block_mean = block_weights @ block / block_total
+            block_squares = block_weights @ np.square(block - block_mean)
         if mean is None:
-            count, mean, squares = len(block), block_mean, block_squares
+            total, mean, squares = block_total, block_mean, block_squares
             continue
-        total = count + len(block)
+        merged = total + block_total
         delta = block_mean - mean
-        mean = mean + delta * (len(block) / total)
-        squares = squares + block_squares + delta**2 * (count * len(block) / total)
-        count = total
-    return (input_noise * np.sqrt(squares / count)).astype(np.float32)
+        mean = mean + delta * (block_total / merged)
+        squares = squares + block_squares + delta**2 * (total * block_total / merged)
+        total = merged
+    return (input_noise * np.sqrt(squares / total)).astype(np.float32)
 
 
 class BatchNoise:

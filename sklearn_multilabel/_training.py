@@ -178,7 +178,7 @@ def train(model, forward, data, schedule, objective, validation=None, bins=None)
     ValueError
         If the loss becomes NaN or infinite.
     """
-    X, Y, _ = data
+    X, Y, sample_weight = data
     step = make_backend_train_step(
         model,
         objective.keras_loss,
@@ -190,7 +190,7 @@ def train(model, forward, data, schedule, objective, validation=None, bins=None)
         n_samples=X.shape[0],
     )
     rng = np.random.default_rng(schedule.shuffle_seed)
-    noise = _batch_noise(X, schedule, bins)
+    noise = _batch_noise(X, schedule, bins, sample_weight)
     history = TrainingHistory()
     best_loss, best_weights, stale_epochs = np.inf, _copy_of_weights(model), 0
     for epoch in range(schedule.max_iter):
@@ -315,7 +315,7 @@ def _validation_loss(forward, validation, objective):
     return objective.numpy_loss(dense_rows(Y_val, slice(None)), logits, weight)
 
 
-def _batch_noise(X, schedule, bins=None):
+def _batch_noise(X, schedule, bins=None, sample_weight=None):
     """Return the noise added to training batches, or None without noise.
 
     Parameters
@@ -326,6 +326,8 @@ def _batch_noise(X, schedule, bins=None):
     schedule : TrainingSchedule
     bins : PiecewiseLinearBins or None, default=None
         The noise is added to the encoded rows, scaled to their spread.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weights of the rows in that spread.
 
     Returns
     -------
@@ -333,7 +335,7 @@ def _batch_noise(X, schedule, bins=None):
     """
     if schedule.input_noise == 0:
         return None
-    scales = noise_scales(X, schedule.input_noise, bins)
+    scales = noise_scales(X, schedule.input_noise, bins, sample_weight)
     return BatchNoise(scales, schedule.shuffle_seed)
 
 

@@ -12,6 +12,7 @@ from sklearn_multilabel._binning import (
     PiecewiseLinearBins,
     auto_n_bins,
     quantile_edges,
+    weighted_quantiles,
 )
 from sklearn_multilabel._input_noise import noise_scales
 from sklearn_multilabel._persistence import load_model, save_model
@@ -65,6 +66,52 @@ def test_encoding_matches_the_formula_and_keeps_the_dtype(dtype):
     expected = _encoded_by_hand(X.astype(np.float64), edges)
     assert_allclose(encoded, expected, rtol=1e-6, atol=1e-6)
     assert encoded[:, 4:].min() == 0.0 and encoded[:, 4:].max() == 1.0
+
+
+def test_weighted_quantiles():
+    """Check the weighted quantiles: np.quantile's linear method under equal
+    weights, the minimum and maximum at the ends, and by hand on 3 rows."""
+    rng = np.random.default_rng(6)
+    values = rng.normal(size=(40, 3))
+    levels = np.linspace(0, 1, 9)
+    assert_allclose(
+        weighted_quantiles(values, np.full(40, 2.0), levels),
+        np.quantile(values, levels, axis=0),
+    )
+    skewed = weighted_quantiles(values, rng.uniform(0.1, 5, size=40), levels)
+    assert_array_equal(skewed[[0, -1]], [values.min(axis=0), values.max(axis=0)])
+    assert np.all(np.diff(skewed, axis=0) >= 0)
+    # Rows 0, 1, 2 with weights 1, 2, 1 sit at (0, 1.5, 3) / 3 of the way.
+    column = np.array([[0.0], [1.0], [3.0]])
+    assert_allclose(
+        weighted_quantiles(column, np.array([1.0, 2.0, 1.0]), np.array([0.25, 0.75])),
+        [[0.5], [2.0]],
+    )
+
+
+def test_weighted_edges_leave_out_weight_zero_rows(multilabel_data):
+    """Check that fit's bin edges ignore rows of weight 0, follow the weights
+    of the others, and are the unweighted ones for equal weights."""
+    X, Y = multilabel_data
+    weight = np.where(np.arange(len(X)) % 3 == 0, 0.0, 1.0)
+    kept = weight > 0
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(
+            quantile_edges(X, 8, weight), quantile_edges(X[kept], 8), strict=True
+        )
+    )
+    clf = MultiLabelNNClassifier(**{**FAST, "max_iter": 1}).fit(
+        X, Y, sample_weight=weight
+    )
+    for edges, expected in zip(
+        clf.bin_edges_, quantile_edges(X[kept], AUTO_N_BINS), strict=True
+    ):
+        assert_array_equal(edges, expected)
+    heavy = np.where(X[:, 0] > np.median(X[:, 0]), 10.0, 1.0)
+    assert np.median(quantile_edges(X, 8, heavy)[0]) > np.median(
+        quantile_edges(X, 8)[0]
+    )
 
 
 def test_noise_scales_of_encoded_rows_are_their_spread():

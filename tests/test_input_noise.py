@@ -47,6 +47,25 @@ def test_noise_scales_are_the_features_spread(monkeypatch):
     assert scales[2] == 0
 
 
+def test_noise_scales_are_the_weighted_spread(monkeypatch):
+    """Check that weight-0 rows are left out, that an integer weight counts as
+    that many copies of the row, and that equal weights change nothing."""
+    X, _ = _features()
+    monkeypatch.setattr("sklearn_multilabel._input_noise.DENSE_BATCH_BYTES", 8 * 4 * 7)
+    weight = np.random.default_rng(5).integers(0, 4, size=len(X)).astype(float)
+    repeated = np.repeat(X, weight.astype(int), axis=0)
+    assert_allclose(
+        noise_scales(X, 0.7, sample_weight=weight), noise_scales(repeated, 0.7)
+    )
+    kept = weight > 0
+    assert_array_equal(
+        noise_scales(X, 0.7, sample_weight=kept * 2.5), noise_scales(X[kept], 0.7)
+    )
+    assert_array_equal(
+        noise_scales(X, 0.7, sample_weight=np.full(len(X), 3.0)), noise_scales(X, 0.7)
+    )
+
+
 def test_epoch_noise_is_drawn_in_call_order():
     """Check that the noise drawn ahead in a background thread is the seeded
     stream cut into the calls' row counts, in order, whatever the timing; an
@@ -80,6 +99,23 @@ def test_training_batches_get_noise_scaled_per_feature(monkeypatch):
     assert_allclose(noise.mean(axis=0), 0.0, atol=0.1)
     assert np.all(noise[:, 2] == 0)
     assert_array_equal(X, before)
+
+
+def test_fit_scales_noise_to_the_weighted_rows(monkeypatch):
+    """Check that fit scales the noise to the spread of the rows its
+    sample_weight keeps: rows of weight 0 far out do not widen it."""
+    X, Y = _features()
+    X = X[:, :2].astype(np.float32)
+    weight = np.ones(len(X))
+    weight[::10] = 0.0
+    X[::10, 0] = np.where(np.arange(len(X))[::10] % 20 == 0, 1e3, -1e3)
+    batches = record_training_batches(monkeypatch)
+    MultiLabelNNClassifier(**ONE_BATCH, batch_size=len(X), input_noise=0.5).fit(
+        X, Y, sample_weight=weight
+    )
+    noise = batches[0] - X
+    kept = weight > 0
+    assert_allclose(noise.std(axis=0), 0.5 * X[kept].std(axis=0), rtol=0.05)
 
 
 def test_without_noise_batches_are_the_rows(monkeypatch):
