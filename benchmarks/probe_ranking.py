@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 from _bars import f1_scores  # noqa: E402
 from _tables import markdown_table  # noqa: E402
+from cv_shrinkage import TuningRowsClassifier  # noqa: E402
 from search_ensemble import (  # noqa: E402
     FOLD_SEED,
     LOADERS,
@@ -63,14 +64,6 @@ METRICS = ("micro_f1", "macro_f1", "roc_auc", "average_precision")
 # The second estimator of "two_per_fold" is seeded this far from the first.
 SECOND_SEED_OFFSET = 500
 TREE_MIN_LEAF_FRACTION = 0.05
-
-
-class TuningRowsClassifier(MultiLabelNNClassifier):
-    """The default estimator, keeping the rows its thresholds were tuned on."""
-
-    def _search(self, Y_tune, scores, strategy):
-        self.tuning_rows_ = (np.asarray(Y_tune), np.asarray(scores))
-        return super()._search(Y_tune, scores, strategy)
 
 
 @contextmanager
