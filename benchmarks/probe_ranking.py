@@ -45,6 +45,7 @@ import numpy as np  # noqa: E402
 from _bars import f1_scores  # noqa: E402
 from _tables import markdown_table  # noqa: E402
 from cv_shrinkage import TuningRowsClassifier  # noqa: E402
+from scipy.special import expit, logit  # noqa: E402
 from search_ensemble import (  # noqa: E402
     FOLD_SEED,
     LOADERS,
@@ -82,8 +83,7 @@ def label_weighted_loss(Y):
         terms = plain(Y_rows, logits, pos_weight)
         return terms * ops.cast(weights.astype(np.float32), logits.dtype)
 
-    terms = {**_losses._KERAS_TERMS, "binary_crossentropy": weighted_terms}
-    with mock.patch.dict(_losses._KERAS_TERMS, terms):
+    with mock.patch.dict(_losses._KERAS_TERMS, binary_crossentropy=weighted_terms):
         yield
 
 
@@ -107,11 +107,6 @@ def tree_bin_edges(Y):
         yield
 
 
-def _logits(proba):
-    proba = np.clip(proba, 1e-12, 1 - 1e-12)
-    return np.log(proba) - np.log1p(-proba)
-
-
 def fit_and_predict(probe, X_fit, Y_fit, X_test, seed):
     """Fit one probe on scaled rows; its test probabilities and thresholds.
 
@@ -133,12 +128,15 @@ def fit_and_predict(probe, X_fit, Y_fit, X_test, seed):
             for s in (seed, seed + SECOND_SEED_OFFSET)
         ]
         Y_tune = models[0].tuning_rows_[0]
-        tuning_logits = np.mean([_logits(m.tuning_rows_[1]) for m in models], axis=0)
+        tuning_logits = np.mean(
+            [logit(np.clip(m.tuning_rows_[1], 1e-12, 1 - 1e-12)) for m in models],
+            axis=0,
+        )
         thresholds = search_thresholds(
-            Y_tune, 1 / (1 + np.exp(-tuning_logits)), "f1", beta=1.0, shrinkage=20.0
+            Y_tune, expit(tuning_logits), "f1", beta=1.0, shrinkage=20.0
         ).thresholds
         test_logits = np.mean([m.decision_function(X_test) for m in models], axis=0)
-        return 1 / (1 + np.exp(-test_logits)), thresholds
+        return expit(test_logits), thresholds
     if probe == "reseeded":
         seed += SECOND_SEED_OFFSET
     context = {
