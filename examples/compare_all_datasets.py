@@ -46,8 +46,8 @@ OUT.mkdir(parents=True, exist_ok=True)
 # %%
 # The models
 # ----------
-# ``models=None`` compares the default set. The quick run uses a small network
-# and one baseline.
+# ``models=None`` compares the default set. The quick run uses one small
+# network (no fold ensemble) and one baseline.
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
@@ -58,7 +58,7 @@ models = None
 if FAST:
     models = {
         "MultiLabelNNClassifier": MultiLabelNNClassifier(
-            hidden_layer_sizes=(16,), max_iter=5, random_state=0
+            hidden_layer_sizes=(16,), max_iter=5, threshold_cv=None, random_state=0
         ),
         "OvR-LogisticRegression": OneVsRestClassifier(
             LogisticRegression(max_iter=1000)
