@@ -57,16 +57,16 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils import check_random_state  # noqa: E402
 
 from sklearn_multilabel import MultiLabelNNClassifier  # noqa: E402
-from sklearn_multilabel._backend import limit_tensorflow_threads  # noqa: E402
-from sklearn_multilabel._cross_fitting import fold_splits  # noqa: E402
-from sklearn_multilabel._inference import (  # noqa: E402
+from sklearn_multilabel.neural_network._backend import limit_tensorflow_threads  # noqa: E402
+from sklearn_multilabel.thresholds._cross_fitting import fold_splits  # noqa: E402
+from sklearn_multilabel.neural_network._inference import (  # noqa: E402
     CompiledForward,
     batched_logits,
 )
-from sklearn_multilabel._threshold_step import FALLBACK_THRESHOLD  # noqa: E402
-from sklearn_multilabel._training import make_objective, train  # noqa: E402
-from sklearn_multilabel._tuning import tune_thresholds  # noqa: E402
-from sklearn_multilabel._weights import positive_weights  # noqa: E402
+from sklearn_multilabel.neural_network._threshold_step import FALLBACK_THRESHOLD  # noqa: E402
+from sklearn_multilabel.neural_network.training._loop import make_objective, train  # noqa: E402
+from sklearn_multilabel.thresholds._search import tune_thresholds  # noqa: E402
+from sklearn_multilabel.neural_network._class_weight import positive_weights  # noqa: E402
 from sklearn_multilabel.datasets import (  # noqa: E402
     load_emotions,
     load_scene,

@@ -47,10 +47,10 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from sklearn_multilabel._cross_fitting import out_of_fold_scores, positive_scores  # noqa: E402
-from sklearn_multilabel._thresholds import apply_thresholds  # noqa: E402
-from sklearn_multilabel._tuner import MultiLabelThresholdTuner  # noqa: E402
-from sklearn_multilabel._tuning import tune_thresholds  # noqa: E402
+from sklearn_multilabel.thresholds._cross_fitting import out_of_fold_scores, positive_scores  # noqa: E402
+from sklearn_multilabel.thresholds._per_label import apply_thresholds  # noqa: E402
+from sklearn_multilabel.thresholds._tuner import MultiLabelThresholdTuner  # noqa: E402
+from sklearn_multilabel.thresholds._search import tune_thresholds  # noqa: E402
 from sklearn_multilabel.datasets import (  # noqa: E402
     load_emotions,
     load_scene,

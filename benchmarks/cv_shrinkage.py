@@ -38,13 +38,13 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklearn_multilabel import MultiLabelNNClassifier  # noqa: E402
-from sklearn_multilabel._threshold_step import search_thresholds  # noqa: E402
-from sklearn_multilabel._threshold_strategies import (  # noqa: E402
+from sklearn_multilabel.neural_network._threshold_step import search_thresholds  # noqa: E402
+from sklearn_multilabel.thresholds._strategies import (  # noqa: E402
     best_global_threshold,
     prevalence_thresholds,
     shrink_thresholds,
 )
-from sklearn_multilabel._thresholds import best_fbeta_thresholds  # noqa: E402
+from sklearn_multilabel.thresholds._per_label import best_fbeta_thresholds  # noqa: E402
 
 # 20 is the default; a huge value is the anchor alone.
 SHRINKAGES = (0.0, 10.0, 20.0, 50.0, 100.0, 1e9)

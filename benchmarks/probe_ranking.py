@@ -58,7 +58,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.tree import DecisionTreeRegressor  # noqa: E402
 
 from sklearn_multilabel import MultiLabelNNClassifier, _losses  # noqa: E402
-from sklearn_multilabel._threshold_step import search_thresholds  # noqa: E402
+from sklearn_multilabel.neural_network._threshold_step import search_thresholds  # noqa: E402
 
 PROBES = ("default", "reseeded", "label_weights", "two_per_fold", "tree_bins")
 METRICS = ("micro_f1", "macro_f1", "roc_auc", "average_precision")
@@ -103,7 +103,7 @@ def tree_bin_edges(Y):
             result.append(np.unique([column.min(), *splits, column.max()]))
         return result
 
-    with mock.patch("sklearn_multilabel._classifier.quantile_edges", edges):
+    with mock.patch("sklearn_multilabel.neural_network._classifier.quantile_edges", edges):
         yield
 
 

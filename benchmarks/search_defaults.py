@@ -66,10 +66,10 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils import check_random_state  # noqa: E402
 
 from sklearn_multilabel import MultiLabelNNClassifier  # noqa: E402
-from sklearn_multilabel._cross_fitting import fold_splits  # noqa: E402
-from sklearn_multilabel._splitting import validation_split  # noqa: E402
-from sklearn_multilabel._threshold_step import FALLBACK_THRESHOLD  # noqa: E402
-from sklearn_multilabel._tuning import tune_thresholds  # noqa: E402
+from sklearn_multilabel.thresholds._cross_fitting import fold_splits  # noqa: E402
+from sklearn_multilabel.neural_network._splitting import validation_split  # noqa: E402
+from sklearn_multilabel.neural_network._threshold_step import FALLBACK_THRESHOLD  # noqa: E402
+from sklearn_multilabel.thresholds._search import tune_thresholds  # noqa: E402
 from sklearn_multilabel.datasets import (  # noqa: E402
     load_emotions,
     load_scene,

@@ -4,13 +4,23 @@ Importing this package does not import TensorFlow: Keras is loaded on the
 first ``fit`` (or on the first prediction of an unpickled estimator).
 """
 
-from sklearn_multilabel._classifier import MultiLabelNNClassifier
-from sklearn_multilabel._cross_fitting import out_of_fold_scores
-from sklearn_multilabel._persistence import load_model, save_model
-from sklearn_multilabel._scikeras import ScikerasBuilder
-from sklearn_multilabel._tuner import MultiLabelThresholdTuner
-from sklearn_multilabel._tuning import STRATEGIES, ThresholdSearch, tune_thresholds
+from sklearn_multilabel._legacy import register_legacy_modules
 from sklearn_multilabel._version import __version__
+from sklearn_multilabel.neural_network import (
+    MultiLabelNNClassifier,
+    ScikerasBuilder,
+    load_model,
+    save_model,
+)
+from sklearn_multilabel.thresholds import (
+    STRATEGIES,
+    MultiLabelThresholdTuner,
+    ThresholdSearch,
+    out_of_fold_scores,
+    tune_thresholds,
+)
+
+register_legacy_modules()
 
 __all__ = [
     "STRATEGIES",

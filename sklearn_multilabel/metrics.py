@@ -16,8 +16,8 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from sklearn_multilabel._cross_fitting import positive_scores
-from sklearn_multilabel._thresholds import (
+from sklearn_multilabel.thresholds._cross_fitting import positive_scores
+from sklearn_multilabel.thresholds._per_label import (
     _check_targets,
     _check_thresholds,
     apply_thresholds,

@@ -5,12 +5,12 @@ matplotlib is an optional dependency: it is imported only when drawing.
 
 import numpy as np
 
-from sklearn_multilabel._cross_fitting import (
+from sklearn_multilabel.thresholds._cross_fitting import (
     _indicator,
     positive_scores,
     response_method,
 )
-from sklearn_multilabel._thresholds import _check_targets, _check_thresholds
+from sklearn_multilabel.thresholds._per_label import _check_targets, _check_thresholds
 
 CURVE_METRICS = ("f1", "precision", "recall", "youden")
 _METRIC_NAMES = {

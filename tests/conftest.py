@@ -19,7 +19,7 @@ def record_training_batches(monkeypatch):
 
     Returns the list the rows of each call are appended to.
     """
-    from sklearn_multilabel import _training
+    from sklearn_multilabel.neural_network.training import _loop as _training
 
     batches = []
     make_step = _training.make_backend_train_step
@@ -42,7 +42,7 @@ def record_training_batches(monkeypatch):
 def network_input(clf, X):
     """The rows ``clf.model_`` takes for raw rows ``X``: encoded by its
     feature bins when it has some, float32 as Keras computes."""
-    from sklearn_multilabel._binning import PiecewiseLinearBins
+    from sklearn_multilabel.neural_network._binning import PiecewiseLinearBins
 
     if clf.bin_edges_ is not None:
         X = PiecewiseLinearBins(clf.bin_edges_).transform(X)

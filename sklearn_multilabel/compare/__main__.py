@@ -1,0 +1,3 @@
+from sklearn_multilabel.compare._cli import main
+
+main()
