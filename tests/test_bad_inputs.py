@@ -24,8 +24,8 @@ from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_multilabel import MultiLabelNNClassifier
-from sklearn_multilabel.thresholds._per_label import decode
 from sklearn_multilabel._validation import encode_target, reject_label_lists
+from sklearn_multilabel.thresholds._per_label import decode
 
 from .conftest import FAST
 

@@ -9,8 +9,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, precision_score, recall_score
 from sklearn.multiclass import OneVsRestClassifier
 
-from sklearn_multilabel.thresholds._tuner import MultiLabelThresholdTuner
 from sklearn_multilabel.plotting import ThresholdCurveDisplay
+from sklearn_multilabel.thresholds._tuner import MultiLabelThresholdTuner
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")

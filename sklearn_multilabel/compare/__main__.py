@@ -1,3 +1,4 @@
 from sklearn_multilabel.compare._cli import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -42,9 +42,12 @@ from sklearn_multilabel.compare._models import (
     default_models,
     prepare,
 )
-from sklearn_multilabel.compare._report import ComparisonResult, score_predictions
-from sklearn_multilabel.thresholds._cross_fitting import positive_scores, response_method
 from sklearn_multilabel.compare._progress import Progress
+from sklearn_multilabel.compare._report import ComparisonResult, score_predictions
+from sklearn_multilabel.thresholds._cross_fitting import (
+    positive_scores,
+    response_method,
+)
 
 __all__ = [
     "ComparisonResult",
@@ -367,4 +370,3 @@ def main(argv=None):
     )
     for path in result.save(out, command=command):
         print(f"Wrote {path}")
-

@@ -13,6 +13,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sklearn_multilabel._validation import (
+    encode_target,
+    reject_empty_label_set,
+    reject_label_lists,
+)
+from sklearn_multilabel._version import STATE_FORMAT, __version__
 from sklearn_multilabel.neural_network._backend import limit_tensorflow_threads
 from sklearn_multilabel.neural_network._batches import as_row_major
 from sklearn_multilabel.neural_network._binning import (
@@ -21,6 +27,7 @@ from sklearn_multilabel.neural_network._binning import (
     auto_n_bins,
     quantile_edges,
 )
+from sklearn_multilabel.neural_network._class_weight import positive_weights
 from sklearn_multilabel.neural_network._inference import (
     CompiledForward,
     NumpyForward,
@@ -38,21 +45,14 @@ from sklearn_multilabel.neural_network._threshold_step import (
     is_strategy,
     search_thresholds,
 )
-from sklearn_multilabel.thresholds._per_label import decode
-from sklearn_multilabel.neural_network.training._loop import (
+from sklearn_multilabel.neural_network.training import (
     TrainingSchedule,
     collect_if_large,
     make_objective,
     train,
 )
+from sklearn_multilabel.thresholds._per_label import decode
 from sklearn_multilabel.thresholds._search import STRATEGIES
-from sklearn_multilabel._validation import (
-    encode_target,
-    reject_empty_label_set,
-    reject_label_lists,
-)
-from sklearn_multilabel._version import STATE_FORMAT, __version__
-from sklearn_multilabel.neural_network._class_weight import positive_weights
 
 # Largest float32: the network's weights and Keras' computations are float32.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -558,7 +558,10 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             The merged default network's weights as plain dense layers, for
             numpy inference without another copy; None for custom networks.
         """
-        from sklearn_multilabel.neural_network._network import NetworkAverage, dense_stack
+        from sklearn_multilabel.neural_network._network import (
+            NetworkAverage,
+            dense_stack,
+        )
 
         average, histories = NetworkAverage(self.threshold_cv), []
         seeds = iter(network_seeds)

@@ -80,7 +80,7 @@ def save_model(estimator, path):
     --------
     >>> from sklearn.datasets import make_multilabel_classification
     >>> from sklearn_multilabel import MultiLabelNNClassifier
-    >>> from sklearn_multilabel.neural_network._persistence import load_model, save_model
+    >>> from sklearn_multilabel import load_model, save_model
     >>> X, Y = make_multilabel_classification(n_samples=100, random_state=0)
     >>> clf = MultiLabelNNClassifier(max_iter=5, random_state=0).fit(X, Y)
     >>> import tempfile, os

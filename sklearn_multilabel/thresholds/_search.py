@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sklearn_multilabel.thresholds._per_label import (
+    _TIE_ATOL,
+    _check_beta,
+    _check_targets,
+    best_fbeta_thresholds,
+)
 from sklearn_multilabel.thresholds._strategies import (
     best_global_threshold,
     coordinate_ascent_thresholds,
     prevalence_thresholds,
     shrink_thresholds,
     youden_thresholds,
-)
-from sklearn_multilabel.thresholds._per_label import (
-    _TIE_ATOL,
-    _check_beta,
-    _check_targets,
-    best_fbeta_thresholds,
 )
 
 STRATEGIES = (

@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
+from sklearn_multilabel._validation import encode_target, reject_label_lists
 from sklearn_multilabel.thresholds._cross_fitting import (
     cross_fit,
     fold_splits,
@@ -24,8 +25,11 @@ from sklearn_multilabel.thresholds._cross_fitting import (
     response_method,
 )
 from sklearn_multilabel.thresholds._per_label import decode
-from sklearn_multilabel.thresholds._search import DEFAULT_SHRINKAGE, STRATEGIES, tune_thresholds
-from sklearn_multilabel._validation import encode_target, reject_label_lists
+from sklearn_multilabel.thresholds._search import (
+    DEFAULT_SHRINKAGE,
+    STRATEGIES,
+    tune_thresholds,
+)
 
 # Thresholds of labels without an optimum, on each response method's scale.
 _FALLBACKS = {"predict_proba": 0.5, "decision_function": 0.0}

@@ -25,18 +25,18 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Bunch
 
 from sklearn_multilabel import MultiLabelNNClassifier, MultiLabelThresholdTuner
-from sklearn_multilabel.compare._models import DEFAULT_MODEL_NAMES, prepare
-from sklearn_multilabel.compare._report import (
-    METRIC_KEYS,
-    ComparisonResult,
-    score_predictions,
-)
 from sklearn_multilabel.compare import (
     compare,
     default_models,
     evaluation_splits,
     load_dataset,
     main,
+)
+from sklearn_multilabel.compare._models import DEFAULT_MODEL_NAMES, prepare
+from sklearn_multilabel.compare._report import (
+    METRIC_KEYS,
+    ComparisonResult,
+    score_predictions,
 )
 from sklearn_multilabel.datasets import load_emotions
 

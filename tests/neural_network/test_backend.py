@@ -7,7 +7,8 @@ import sys
 import pytest
 
 SHOW_LIMIT = (
-    "import os, sys; from sklearn_multilabel.neural_network._backend import limit_tensorflow_threads;"
+    "import os, sys;"
+    " from sklearn_multilabel.neural_network._backend import limit_tensorflow_threads;"
     "print(limit_tensorflow_threads(), os.environ.get('TF_NUM_INTRAOP_THREADS'),"
     " os.environ.get('TF_NUM_INTEROP_THREADS'))"
 )

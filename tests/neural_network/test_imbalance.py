@@ -14,8 +14,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_multilabel import MultiLabelNNClassifier
-from sklearn_multilabel.neural_network._losses import balanced_pos_weight
 from sklearn_multilabel.neural_network._class_weight import positive_weights
+from sklearn_multilabel.neural_network._losses import balanced_pos_weight
 
 from ..conftest import FAST
 

@@ -41,7 +41,9 @@ def test_noise_scales_are_the_features_spread(monkeypatch):
     """Check the per-feature scale, accumulated over several blocks of rows,
     with no cancellation on a feature whose mean dwarfs its spread."""
     X, _ = _features()
-    monkeypatch.setattr("sklearn_multilabel.neural_network._input_noise.DENSE_BATCH_BYTES", 8 * 4 * 7)
+    monkeypatch.setattr(
+        "sklearn_multilabel.neural_network._input_noise.DENSE_BATCH_BYTES", 8 * 4 * 7
+    )
     scales = noise_scales(X.astype(np.float32), 0.7)
     assert scales.dtype == np.float32
     assert_allclose(scales, 0.7 * X.astype(np.float32).std(axis=0, dtype=np.float64))
@@ -52,7 +54,9 @@ def test_noise_scales_are_the_weighted_spread(monkeypatch):
     """Check that weight-0 rows are left out, that an integer weight counts as
     that many copies of the row, and that equal weights change nothing."""
     X, _ = _features()
-    monkeypatch.setattr("sklearn_multilabel.neural_network._input_noise.DENSE_BATCH_BYTES", 8 * 4 * 7)
+    monkeypatch.setattr(
+        "sklearn_multilabel.neural_network._input_noise.DENSE_BATCH_BYTES", 8 * 4 * 7
+    )
     weight = np.random.default_rng(5).integers(0, 4, size=len(X)).astype(float)
     repeated = np.repeat(X, weight.astype(int), axis=0)
     assert_allclose(

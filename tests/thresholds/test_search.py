@@ -22,12 +22,19 @@ from sklearn_multilabel.thresholds._cross_fitting import (
     out_of_fold_scores,
     positive_scores,
 )
+from sklearn_multilabel.thresholds._per_label import (
+    apply_thresholds,
+    best_fbeta_thresholds,
+)
+from sklearn_multilabel.thresholds._search import (
+    CALLABLE_GRID_SIZE,
+    STRATEGIES,
+    tune_thresholds,
+)
 from sklearn_multilabel.thresholds._strategies import (
     best_global_threshold,
     shrink_thresholds,
 )
-from sklearn_multilabel.thresholds._per_label import apply_thresholds, best_fbeta_thresholds
-from sklearn_multilabel.thresholds._search import CALLABLE_GRID_SIZE, STRATEGIES, tune_thresholds
 
 SETTINGS = settings(max_examples=60, deadline=None)
 

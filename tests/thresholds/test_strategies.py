@@ -8,6 +8,7 @@ from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics import f1_score, jaccard_score, roc_curve
 
+from sklearn_multilabel.thresholds._per_label import apply_thresholds
 from sklearn_multilabel.thresholds._strategies import (
     best_global_threshold,
     coordinate_ascent_thresholds,
@@ -15,7 +16,6 @@ from sklearn_multilabel.thresholds._strategies import (
     shrink_thresholds,
     youden_thresholds,
 )
-from sklearn_multilabel.thresholds._per_label import apply_thresholds
 
 SETTINGS = settings(max_examples=100, deadline=None)
 METRICS = ["micro_f1", "samples_f1", "samples_jaccard"]

@@ -29,7 +29,10 @@ def row_updated_kernel(model):
     """
     import keras
 
-    from sklearn_multilabel.neural_network._network import DEFAULT_NETWORK_NAME, takes_sparse_input
+    from sklearn_multilabel.neural_network._network import (
+        DEFAULT_NETWORK_NAME,
+        takes_sparse_input,
+    )
 
     if model.name != DEFAULT_NETWORK_NAME or not takes_sparse_input(model):
         return None
