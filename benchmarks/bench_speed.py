@@ -21,7 +21,7 @@ picks another name).
 
 Usage::
 
-    python benchmarks/bench_speed.py                 # all sizes (~16 min, 2 cores)
+    python benchmarks/bench_speed.py                 # all sizes (~9 min, 2 cores)
     python benchmarks/bench_speed.py --quick         # smoke run, under a minute
     python benchmarks/bench_speed.py --sizes small,medium --repeats 5
 """
@@ -37,14 +37,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import _speed_cases as cases
+import _speed_report as report
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-sys.path.insert(0, str(HERE))
-
-import _speed_cases as cases  # noqa: E402
-import _speed_report as report  # noqa: E402
 
 WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
 
@@ -66,16 +64,7 @@ print(json.dumps({{"seconds": seconds, "tensorflow": "tensorflow" in sys.modules
 
 
 def parse_args(argv=None):
-    """Read the command line.
-
-    Parameters
-    ----------
-    argv : list of str, default=None
-
-    Returns
-    -------
-    args : argparse.Namespace
-    """
+    """Read the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per case")
     parser.add_argument(

@@ -48,16 +48,7 @@ PARAMS = {
 
 
 def parse_args(argv=None):
-    """Read the command line.
-
-    Parameters
-    ----------
-    argv : list of str, default=None
-
-    Returns
-    -------
-    args : argparse.Namespace
-    """
+    """Read the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fits", type=int, default=200, help="number of fits")
     parser.add_argument("--warmup", type=int, default=10, help="fits not measured")
