@@ -13,46 +13,15 @@ from sklearn_multilabel.datasets import load_emotions, load_scene, load_yeast
 SHARED_DATASETS_DIR = Path("/work/shared/datasets")
 
 # Expected values from the table in the datasets' README (the Mulan split).
+FACTS = ("name", "n_train", "n_test", "n_features", "n_labels", "cardinality", "author")
+TABLE = [
+    (load_yeast, "yeast", 1500, 917, 103, 14, 4.237, "Elisseeff"),
+    (load_scene, "scene", 1211, 1196, 294, 6, 1.074, "Boutell"),
+    (load_emotions, "emotions", 391, 202, 72, 6, 1.868, "Trohidis"),
+]
 DATASETS = [
-    pytest.param(
-        load_yeast,
-        dict(
-            name="yeast",
-            n_train=1500,
-            n_test=917,
-            n_features=103,
-            n_labels=14,
-            cardinality=4.237,
-            author="Elisseeff",
-        ),
-        id="yeast",
-    ),
-    pytest.param(
-        load_scene,
-        dict(
-            name="scene",
-            n_train=1211,
-            n_test=1196,
-            n_features=294,
-            n_labels=6,
-            cardinality=1.074,
-            author="Boutell",
-        ),
-        id="scene",
-    ),
-    pytest.param(
-        load_emotions,
-        dict(
-            name="emotions",
-            n_train=391,
-            n_test=202,
-            n_features=72,
-            n_labels=6,
-            cardinality=1.868,
-            author="Trohidis",
-        ),
-        id="emotions",
-    ),
+    pytest.param(loader, dict(zip(FACTS, facts, strict=True)), id=facts[0])
+    for loader, *facts in TABLE
 ]
 
 
@@ -136,6 +105,27 @@ def test_loader_return_X_y_matches_bunch(loader, expected):
     for returned, reference in zip(result, expected_arrays, strict=True):
         assert returned.dtype == reference.dtype
         assert_array_equal(returned, reference)
+
+
+@pytest.mark.parametrize("loader, expected", DATASETS)
+def test_loader_docstring_states_its_own_numbers(loader, expected):
+    """Check that the shared docstring part carries each loader's numbers."""
+    doc = loader.__doc__
+    n_train, n_test = expected["n_train"], expected["n_test"]
+    n_features, n_labels = expected["n_features"], expected["n_labels"]
+    assert doc.startswith(f"Load the {expected['name']} ")
+    assert f"Samples (train/test)  {n_train} / {n_test}\n" in doc
+    assert f"Label cardinality     {expected['cardinality']}\n" in doc
+    assert f"X_train : ndarray of shape ({n_train}, {n_features}), dtype=float32" in doc
+    assert f"Y_test : ndarray of shape ({n_test}, {n_labels}), dtype=int64" in doc
+    assert f"label_names : ndarray of shape ({n_labels},), dtype=str" in doc
+    headings = [
+        line
+        for line in doc.splitlines()
+        if line in ("Parameters", "Returns", "Examples")
+    ]
+    assert headings == ["Parameters", "Returns", "Examples"]
+    assert f"import {loader.__name__}" in doc.split("Examples")[1]
 
 
 @pytest.mark.parametrize("loader, expected", DATASETS)

@@ -1,4 +1,4 @@
-from sklearn_multilabel.compare._cli import main
+from sklearn_multilabel.compare import main
 
 if __name__ == "__main__":
     main()

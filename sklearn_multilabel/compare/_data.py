@@ -1,6 +1,8 @@
 """Datasets for the comparison runner: bundled, ``.npz``, CSV or OpenML."""
 
 import csv
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,9 @@ from sklearn_multilabel.datasets import load_emotions, load_scene, load_yeast
 BUNDLED = {"yeast": load_yeast, "scene": load_scene, "emotions": load_emotions}
 _TRUE_WORDS = frozenset({"1", "1.0", "true", "t", "yes", "y"})
 _FALSE_WORDS = frozenset({"0", "0.0", "false", "f", "no", "n"})
+# An .npz archive is a zip file: it starts with a file header, or with the
+# end-of-directory record when it holds no array.
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def load_dataset(source, *, labels=None, label_prefix=None):
@@ -77,37 +82,21 @@ def load_dataset(source, *, labels=None, label_prefix=None):
 
 
 def _split_bunch(name, parts, feature_names, label_names):
-    """Stack a train/test split into one dataset, the training rows first.
-
-    Parameters
-    ----------
-    name : str
-    parts : mapping
-        Holds ``X_train``, ``Y_train``, ``X_test`` and ``Y_test``.
-    feature_names, label_names : array-like or None
-
-    Returns
-    -------
-    data : Bunch
-    """
+    """Stack a train/test split (`parts`) into one dataset, training rows first."""
     X = _stack(parts["X_train"], parts["X_test"])
-    Y = np.vstack([_indicator(parts["Y_train"]), _indicator(parts["Y_test"])])
+    Y = np.vstack(
+        [
+            _indicator_from_cells(parts["Y_train"]),
+            _indicator_from_cells(parts["Y_test"]),
+        ]
+    )
     return _dataset(
         name, X, Y, len(parts["Y_train"]), feature_names, label_names, "Y_train"
     )
 
 
 def _stack(X_train, X_test):
-    """Stack training and test features, sparse when either is.
-
-    Parameters
-    ----------
-    X_train, X_test : ndarray or sparse matrix
-
-    Returns
-    -------
-    X : ndarray or CSR matrix
-    """
+    """Stack training and test features, as CSR when either is sparse."""
     if sp.issparse(X_train) or sp.issparse(X_test):
         return sp.vstack([X_train, X_test], format="csr")
     return np.vstack([X_train, X_test])
@@ -116,19 +105,7 @@ def _stack(X_train, X_test):
 def _dataset(name, X, Y, test_start, feature_names, label_names, target_name):
     """Check shapes and assemble the Bunch returned by ``load_dataset``.
 
-    Parameters
-    ----------
-    name : str
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples, n_labels)
-    test_start : int or None
-    feature_names, label_names : array-like or None
-    target_name : str
-        What the target is called in the source, for error messages.
-
-    Returns
-    -------
-    data : Bunch
+    `target_name` is what the source calls the target, for error messages.
     """
     if Y.ndim != 2 or Y.shape[1] < 2:
         raise ValueError(
@@ -154,18 +131,10 @@ def _dataset(name, X, Y, test_start, feature_names, label_names, target_name):
     )
 
 
-def _indicator(values, *, source="Y"):
-    """Turn label cells (0/1, booleans, true/false words) into a 0/1 matrix.
+def _indicator_from_cells(values, *, source="Y"):
+    """Parse label cells (0/1, booleans, yes/no words) into an int64 0/1 matrix.
 
-    Parameters
-    ----------
-    values : array-like or sparse matrix
-    source : str, default="Y"
-        What holds the values, for error messages.
-
-    Returns
-    -------
-    Y : ndarray of int64
+    `source` names what holds the cells, for error messages.
     """
     if sp.issparse(values):
         values = values.toarray()
@@ -189,24 +158,14 @@ def _indicator(values, *, source="Y"):
 
 
 def _load_npz(path):
-    """Load an ``.npz`` archive with a train/test split or with X and Y.
-
-    Parameters
-    ----------
-    path : Path
-
-    Returns
-    -------
-    data : Bunch
-    """
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = dict(archive)
+    """Load an ``.npz`` archive with a train/test split or with X and Y."""
+    arrays = _read_npz(path)
     split_keys = {"X_train", "Y_train", "X_test", "Y_test"}
     names = arrays.get("feature_names"), arrays.get("label_names")
     if split_keys <= arrays.keys():
         return _split_bunch(path.stem, arrays, *names)
     if {"X", "Y"} <= arrays.keys():
-        Y = _indicator(arrays["Y"], source=f"Y of {path.name}")
+        Y = _indicator_from_cells(arrays["Y"], source=f"Y of {path.name}")
         return _dataset(path.stem, arrays["X"], Y, None, *names, "Y")
     raise ValueError(
         f"{path.name} holds the arrays {sorted(arrays)}: pass an archive with "
@@ -214,34 +173,63 @@ def _load_npz(path):
     )
 
 
-def _load_csv(path, labels, label_prefix):
-    """Load a CSV file of numeric feature columns and 0/1 label columns.
+def _read_npz(path):
+    """The arrays of an ``.npz`` archive by name; ValueError if it is damaged."""
+    with path.open("rb") as file:
+        magic = file.read(4)
+    if magic not in _ZIP_MAGICS:
+        problem = "is empty" if not magic else "is damaged or not an .npz archive"
+        raise _unreadable_npz(path, problem)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return dict(archive)
+    except (EOFError, ValueError, zipfile.BadZipFile, zlib.error) as error:
+        detail = f"is damaged ({type(error).__name__}: {error})"
+        raise _unreadable_npz(path, detail) from error
 
-    Parameters
-    ----------
-    path : Path
-    labels : list of str or None
-    label_prefix : str or None
 
-    Returns
-    -------
-    data : Bunch
-    """
-    with path.open(newline="", encoding="utf-8") as file:
-        reader = csv.reader(file)
-        header = next(reader, None)
-        rows = [row for row in reader if row]
+def _unreadable_npz(path, problem):
+    """The error for an ``.npz`` file that cannot be read, saying what to write."""
+    return ValueError(
+        f"The file {str(path)!r} {problem}: write the arrays X and Y (or X_train, "
+        "Y_train, X_test and Y_test) with numpy.savez."
+    )
+
+
+def _read_csv(path):
+    """The header and the non-blank rows of a CSV file; ValueError if damaged."""
+    try:
+        with path.open(newline="", encoding="utf-8") as file:
+            reader = csv.reader(file)
+            header = next(reader, None)
+            rows = [row for row in reader if row]
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise ValueError(
+            f"The file {str(path)!r} is damaged or not a text CSV file "
+            f"({type(error).__name__}: {error}): pass a UTF-8 CSV file."
+        ) from error
     if header is None or not rows:
-        raise ValueError(f"{path.name} is empty: pass a header row and data rows.")
+        raise ValueError(
+            f"The file {str(path)!r} is empty: a CSV input needs a header row "
+            "and at least one data row."
+        )
     for line, row in enumerate(rows, start=2):
         if len(row) != len(header):
             raise ValueError(
                 f"Line {line} of {path.name} has {len(row)} cells but the header "
-                f"has {len(header)} columns."
+                f"has {len(header)} columns: is the file truncated or damaged?"
             )
+    return header, rows
+
+
+def _load_csv(path, labels, label_prefix):
+    """Load a CSV file of numeric feature columns and 0/1 label columns."""
+    header, rows = _read_csv(path)
     is_label = _label_mask(header, labels, label_prefix, path.name)
     table = np.array(rows, dtype=str)
-    Y = _indicator(table[:, is_label], source=f"The label columns of {path.name}")
+    Y = _indicator_from_cells(
+        table[:, is_label], source=f"The label columns of {path.name}"
+    )
     features = table[:, ~is_label]
     try:
         X = features.astype(np.float64)
@@ -256,19 +244,7 @@ def _load_csv(path, labels, label_prefix):
 
 
 def _label_mask(header, labels, label_prefix, file_name):
-    """Tell which CSV columns are labels.
-
-    Parameters
-    ----------
-    header : list of str
-    labels : list of str or None
-    label_prefix : str or None
-    file_name : str
-
-    Returns
-    -------
-    is_label : ndarray of bool of shape (n_columns,)
-    """
+    """Boolean mask of the CSV columns that are labels, by name or by prefix."""
     if (labels is None) == (label_prefix is None):
         raise ValueError(
             f"Name the label columns of {file_name} with labels=[...] (CLI: "
@@ -297,18 +273,9 @@ def _label_mask(header, labels, label_prefix, file_name):
 
 
 def _load_openml(key, labels):
-    """Fetch a multi-label dataset from OpenML by name or id.
+    """Fetch a multi-label dataset from OpenML by name or integer id (as text).
 
-    Parameters
-    ----------
-    key : str
-        Dataset name, or its integer id as text.
-    labels : list of str or None
-        Target columns; None for the dataset's default targets.
-
-    Returns
-    -------
-    data : Bunch
+    `labels` names the target columns; None takes the dataset's default ones.
     """
     query = {"data_id": int(key)} if key.isdigit() else {"name": key}
     target = list(labels) if labels is not None else "default-target"
@@ -328,7 +295,9 @@ def _load_openml(key, labels):
             f"{fetched.target_names}: name its label columns with labels=[...] "
             "(CLI: --labels col1,col2)."
         )
-    Y = _indicator(fetched.target, source=f"The target of OpenML dataset {key!r}")
+    Y = _indicator_from_cells(
+        fetched.target, source=f"The target of OpenML dataset {key!r}"
+    )
     X = fetched.data
     if not sp.issparse(X):
         X = np.asarray(X, dtype=np.float64)

@@ -12,16 +12,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from sklearn_multilabel.neural_network._classifier import MultiLabelNNClassifier
+from sklearn_multilabel.neural_network import MultiLabelNNClassifier
 from sklearn_multilabel.neural_network._threshold_step import is_strategy
-from sklearn_multilabel.thresholds._tuner import MultiLabelThresholdTuner
+from sklearn_multilabel.thresholds import MultiLabelThresholdTuner
 
 # The scikeras peer is a plain Keras setup, the one MultiLabelNNClassifier
-# started from (its defaults are now chosen by benchmarks/search_defaults.py
-# and bench_ensemble.py): one hidden layer of 256 ReLU units, dropout 0.2,
-# Adam at 1e-3, batches of 32,
-# at most 200 epochs stopped after 10 without validation-loss improvement on
-# 20 % of the rows, best weights restored.
+# started from before its own defaults were tuned: one hidden layer of 256
+# ReLU units, dropout 0.2, Adam at 1e-3, batches of 32, at most 200 epochs
+# stopped after 10 without validation-loss improvement on 20 % of the rows,
+# best weights restored.
 _SCIKERAS_HIDDEN_UNITS = 256
 _SCIKERAS_DROPOUT = 0.2
 TUNER_CV = 5
@@ -53,24 +52,14 @@ def default_models(random_state=0):
         Unfitted models by display name; the comparison puts each after a
         ``StandardScaler``.
     """
-    models, _ = _default_models(random_state)
+    models, _ = build_default_models(random_state)
     return models
 
 
-def _default_models(random_state, names=None):
-    """Default models that can run, and why the others cannot.
+def build_default_models(random_state, names=None):
+    """Build the named default models (None: all) that can run here.
 
-    Parameters
-    ----------
-    random_state : int
-    names : list of str, default=None
-        Names of ``DEFAULT_MODEL_NAMES`` to build; None for all.
-
-    Returns
-    -------
-    models : dict of str to estimator
-    skipped : dict of str to str
-        Reason for each requested model left out.
+    Returns them by name, with the reason each one left out cannot run.
     """
     models, skipped = {}, {}
     for name in names or DEFAULT_MODEL_NAMES:
@@ -166,12 +155,7 @@ DEFAULT_MODEL_NAMES = tuple(_FACTORIES)
 
 
 def _early_stopping():
-    """Keras early stopping mirroring ``MultiLabelNNClassifier``'s rule.
-
-    Returns
-    -------
-    callback : keras.callbacks.EarlyStopping
-    """
+    """Keras early stopping mirroring ``MultiLabelNNClassifier``'s rule."""
     import keras
 
     return keras.callbacks.EarlyStopping(
@@ -180,18 +164,9 @@ def _early_stopping():
 
 
 def _scikeras_network(meta):
-    """Build the scikeras peer's network: one sigmoid per label.
+    """The scikeras peer's uncompiled network: one sigmoid per label.
 
-    Parameters
-    ----------
-    meta : dict
-        scikeras' data-dependent shapes; for a multi-label target,
-        ``n_classes_`` is the number of labels (``n_outputs_expected_`` is 1).
-
-    Returns
-    -------
-    model : keras.Model
-        Uncompiled; scikeras compiles it with the wrapper's loss and optimizer.
+    For a multi-label target scikeras' ``meta["n_classes_"]`` is the number of labels.
     """
     import keras
 

@@ -68,17 +68,7 @@ def score_predictions(Y_true, Y_pred, scores):
 
 
 def _macro_roc_auc(Y_true, scores):
-    """Mean ROC AUC of the labels with both classes present.
-
-    Parameters
-    ----------
-    Y_true, scores : ndarray of shape (n_samples, n_labels)
-
-    Returns
-    -------
-    auc : float
-        NaN when no label has both classes.
-    """
+    """Mean ROC AUC of the labels with both classes present; NaN if none has."""
     aucs = [
         roc_auc_score(Y_true[:, j], scores[:, j])
         for j in range(Y_true.shape[1])
@@ -202,16 +192,7 @@ class ComparisonResult:
         return "\n".join(lines + [""] + self._footnotes(markdown=True))
 
     def _footnotes(self, *, markdown):
-        """Lines explaining the table: evaluation, directions, left-out models.
-
-        Parameters
-        ----------
-        markdown : bool
-
-        Returns
-        -------
-        lines : list of str
-        """
+        """Lines explaining the table: evaluation, directions, left-out models."""
         spread = " (mean ± std over folds)" if markdown and self._n_folds() > 1 else ""
         lines = [
             f"{self.dataset}: {self.evaluation}{spread}. Hamming loss: lower is "
@@ -334,16 +315,7 @@ class ComparisonResult:
 def _number(row, key, *, spread=False):
     """Format one metric of a row: 4 decimals, 2 for seconds, "n/a" for NaN.
 
-    Parameters
-    ----------
-    row : dict
-    key : str
-    spread : bool, default=False
-        Append "± std" when the row has one.
-
-    Returns
-    -------
-    cell : str
+    With `spread`, append the row's "± std" when it has one.
     """
     value = row[key]
     if np.isnan(value):

@@ -1,33 +1,62 @@
 """Loaders for the multi-label benchmark datasets bundled with the package."""
 
+import inspect
 from importlib import resources
 
 import numpy as np
 from sklearn.utils import Bunch
 
 _DATA_PACKAGE = "sklearn_multilabel.datasets"
+# Arrays of every bundled archive, in the order of the Bunch and of return_X_y.
+_SPLIT_KEYS = ("X_train", "Y_train", "X_test", "Y_test")
+_NAME_KEYS = ("feature_names", "label_names")
+
+# The part of the loaders' docstrings that only differs by the numbers.
+_SHARED_DOC = """
+===================   ===============
+Samples (train/test)  {n_train} / {n_test}
+Features              {n_features}, real
+Labels                {n_labels}
+Label cardinality     {cardinality}
+===================   ===============
+
+Read more in the ``DESCR`` of the returned Bunch.
+
+Parameters
+----------
+return_X_y : bool, default=False
+    If True, return ``(X_train, Y_train, X_test, Y_test)`` instead of a
+    Bunch object.
+
+Returns
+-------
+data : :class:`~sklearn.utils.Bunch`
+    Dictionary-like object with the following attributes.
+
+    X_train : ndarray of shape ({n_train}, {n_features}), dtype=float32
+        Training features, as distributed.
+    Y_train : ndarray of shape ({n_train}, {n_labels}), dtype=int64
+        Training labels as a 0/1 indicator matrix.
+    X_test : ndarray of shape ({n_test}, {n_features}), dtype=float32
+        Test features.
+    Y_test : ndarray of shape ({n_test}, {n_labels}), dtype=int64
+        Test labels as a 0/1 indicator matrix.
+    feature_names : ndarray of shape ({n_features},), dtype=str
+        Names of the feature columns.
+    label_names : ndarray of shape ({n_labels},), dtype=str
+        Names of the label columns, in the order of the columns of ``Y_*``.
+    DESCR : str
+        Description of the dataset, with its source and citation.
+
+(X_train, Y_train, X_test, Y_test) : tuple of ndarray
+    Returned instead of the Bunch when ``return_X_y`` is True.
+"""
 
 
 def _load_mulan_dataset(name, *, return_X_y):
-    """Load one bundled dataset of the Mulan collection with its standard split.
+    """Load ``data/<name>.npz`` with its split, Y as int64, and ``descr/<name>.rst``.
 
-    Parameters
-    ----------
-    name : str
-        Name of the dataset: the archive is ``data/<name>.npz`` and its
-        description ``descr/<name>.rst`` inside this package.
-
-    return_X_y : bool
-        If True, return ``(X_train, Y_train, X_test, Y_test)`` instead of a
-        :class:`~sklearn.utils.Bunch`.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch` or tuple of ndarray
-        The Bunch has the keys ``X_train``, ``Y_train``, ``X_test``,
-        ``Y_test``, ``feature_names``, ``label_names`` and ``DESCR``. ``X_*``
-        are float32 as stored; ``Y_*`` are converted from the stored int8 to
-        int64 0/1 indicator matrices.
+    Returns the four split arrays when `return_X_y`, else the Bunch.
     """
     package_root = resources.files(_DATA_PACKAGE)
     # Opening through importlib.resources rather than a filesystem path keeps
@@ -36,72 +65,38 @@ def _load_mulan_dataset(name, *, return_X_y):
         (package_root / "data" / f"{name}.npz").open("rb") as file,
         np.load(file, allow_pickle=False) as archive,
     ):
-        X_train = archive["X_train"]
-        X_test = archive["X_test"]
-        Y_train = archive["Y_train"].astype(np.int64)
-        Y_test = archive["Y_test"].astype(np.int64)
-        feature_names = archive["feature_names"]
-        label_names = archive["label_names"]
-
+        arrays = {key: archive[key] for key in _SPLIT_KEYS + _NAME_KEYS}
+    for key in ("Y_train", "Y_test"):
+        arrays[key] = arrays[key].astype(np.int64)
     if return_X_y:
-        return X_train, Y_train, X_test, Y_test
-
+        return tuple(arrays[key] for key in _SPLIT_KEYS)
     descr = (package_root / "descr" / f"{name}.rst").read_text(encoding="utf-8")
-    return Bunch(
-        X_train=X_train,
-        Y_train=Y_train,
-        X_test=X_test,
-        Y_test=Y_test,
-        feature_names=feature_names,
-        label_names=label_names,
-        DESCR=descr,
-    )
+    return Bunch(**arrays, DESCR=descr)
 
 
+def _mulan_docs(**numbers):
+    """Complete a loader's docstring with the shared table, parameters and returns.
+
+    The shared part goes before the loader's own Examples section.
+    """
+
+    def document(loader):
+        own = inspect.cleandoc(loader.__doc__)
+        summary, examples = own.split("\n\nExamples\n", 1)
+        shared = _SHARED_DOC.format(**numbers)
+        loader.__doc__ = f"{summary}\n{shared}\nExamples\n{examples}\n"
+        return loader
+
+    return document
+
+
+@_mulan_docs(n_train=1500, n_test=917, n_features=103, n_labels=14, cardinality=4.237)
 def load_yeast(*, return_X_y=False):
     """Load the yeast gene-function dataset (multi-label classification).
 
     2,417 genes described by 103 numeric features, each annotated with any of
     14 functional classes (4.237 classes per gene on average). The standard
     split of the Mulan collection is kept: 1,500 training and 917 test genes.
-
-    ===================   ===============
-    Samples (train/test)  1500 / 917
-    Features              103, real
-    Labels                14
-    Label cardinality     4.237
-    ===================   ===============
-
-    Read more in the ``DESCR`` of the returned Bunch.
-
-    Parameters
-    ----------
-    return_X_y : bool, default=False
-        If True, return ``(X_train, Y_train, X_test, Y_test)`` instead of a
-        Bunch object.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        Dictionary-like object with the following attributes.
-
-        X_train : ndarray of shape (1500, 103), dtype=float32
-            Training features, as distributed.
-        Y_train : ndarray of shape (1500, 14), dtype=int64
-            Training labels as a 0/1 indicator matrix.
-        X_test : ndarray of shape (917, 103), dtype=float32
-            Test features.
-        Y_test : ndarray of shape (917, 14), dtype=int64
-            Test labels as a 0/1 indicator matrix.
-        feature_names : ndarray of shape (103,), dtype=str
-            Names of the feature columns.
-        label_names : ndarray of shape (14,), dtype=str
-            Names of the label columns, in the order of the columns of ``Y_*``.
-        DESCR : str
-            Description of the dataset, with its source and citation.
-
-    (X_train, Y_train, X_test, Y_test) : tuple of ndarray
-        Returned instead of the Bunch when ``return_X_y`` is True.
 
     Examples
     --------
@@ -115,6 +110,7 @@ def load_yeast(*, return_X_y=False):
     return _load_mulan_dataset("yeast", return_X_y=return_X_y)
 
 
+@_mulan_docs(n_train=1211, n_test=1196, n_features=294, n_labels=6, cardinality=1.074)
 def load_scene(*, return_X_y=False):
     """Load the scene image dataset (multi-label classification).
 
@@ -122,44 +118,6 @@ def load_scene(*, return_X_y=False):
     annotated with any of 6 scene types (beach, sunset, fall foliage, field,
     mountain, urban; 1.074 per image on average). The standard split of the
     Mulan collection is kept: 1,211 training and 1,196 test images.
-
-    ===================   ===============
-    Samples (train/test)  1211 / 1196
-    Features              294, real
-    Labels                6
-    Label cardinality     1.074
-    ===================   ===============
-
-    Read more in the ``DESCR`` of the returned Bunch.
-
-    Parameters
-    ----------
-    return_X_y : bool, default=False
-        If True, return ``(X_train, Y_train, X_test, Y_test)`` instead of a
-        Bunch object.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        Dictionary-like object with the following attributes.
-
-        X_train : ndarray of shape (1211, 294), dtype=float32
-            Training features, as distributed.
-        Y_train : ndarray of shape (1211, 6), dtype=int64
-            Training labels as a 0/1 indicator matrix.
-        X_test : ndarray of shape (1196, 294), dtype=float32
-            Test features.
-        Y_test : ndarray of shape (1196, 6), dtype=int64
-            Test labels as a 0/1 indicator matrix.
-        feature_names : ndarray of shape (294,), dtype=str
-            Names of the feature columns.
-        label_names : ndarray of shape (6,), dtype=str
-            Names of the label columns, in the order of the columns of ``Y_*``.
-        DESCR : str
-            Description of the dataset, with its source and citation.
-
-    (X_train, Y_train, X_test, Y_test) : tuple of ndarray
-        Returned instead of the Bunch when ``return_X_y`` is True.
 
     Examples
     --------
@@ -173,6 +131,7 @@ def load_scene(*, return_X_y=False):
     return _load_mulan_dataset("scene", return_X_y=return_X_y)
 
 
+@_mulan_docs(n_train=391, n_test=202, n_features=72, n_labels=6, cardinality=1.868)
 def load_emotions(*, return_X_y=False):
     """Load the emotions music dataset (multi-label classification).
 
@@ -180,44 +139,6 @@ def load_emotions(*, return_X_y=False):
     annotated with any of 6 emotion groups (1.868 per clip on average). The
     standard split of the Mulan collection is kept: 391 training and 202 test
     clips.
-
-    ===================   ===============
-    Samples (train/test)  391 / 202
-    Features              72, real
-    Labels                6
-    Label cardinality     1.868
-    ===================   ===============
-
-    Read more in the ``DESCR`` of the returned Bunch.
-
-    Parameters
-    ----------
-    return_X_y : bool, default=False
-        If True, return ``(X_train, Y_train, X_test, Y_test)`` instead of a
-        Bunch object.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        Dictionary-like object with the following attributes.
-
-        X_train : ndarray of shape (391, 72), dtype=float32
-            Training features, as distributed.
-        Y_train : ndarray of shape (391, 6), dtype=int64
-            Training labels as a 0/1 indicator matrix.
-        X_test : ndarray of shape (202, 72), dtype=float32
-            Test features.
-        Y_test : ndarray of shape (202, 6), dtype=int64
-            Test labels as a 0/1 indicator matrix.
-        feature_names : ndarray of shape (72,), dtype=str
-            Names of the feature columns.
-        label_names : ndarray of shape (6,), dtype=str
-            Names of the label columns, in the order of the columns of ``Y_*``.
-        DESCR : str
-            Description of the dataset, with its source and citation.
-
-    (X_train, Y_train, X_test, Y_test) : tuple of ndarray
-        Returned instead of the Bunch when ``return_X_y`` is True.
 
     Examples
     --------

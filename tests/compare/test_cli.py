@@ -3,7 +3,9 @@
 import builtins
 import csv
 import re
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Bunch
 
 from sklearn_multilabel import MultiLabelNNClassifier, MultiLabelThresholdTuner
+from sklearn_multilabel.compare import _cli as compare_cli
 from sklearn_multilabel.compare import (
     compare,
     default_models,
@@ -32,7 +35,11 @@ from sklearn_multilabel.compare import (
     load_dataset,
     main,
 )
-from sklearn_multilabel.compare._models import DEFAULT_MODEL_NAMES, prepare
+from sklearn_multilabel.compare._models import (
+    DEFAULT_MODEL_NAMES,
+    build_default_models,
+    prepare,
+)
 from sklearn_multilabel.compare._report import (
     METRIC_KEYS,
     ComparisonResult,
@@ -244,6 +251,74 @@ def test_missing_file_is_reported():
         load_dataset("no/such/file.csv")
 
 
+def _truncated_npz(path):
+    """A valid archive cut in the middle, as by an interrupted download."""
+    X, Y = _small_problem()
+    np.savez(path, X=X, Y=Y)
+    content = path.read_bytes()
+    return content[: len(content) // 2]
+
+
+def _bad_checksum_npz(path):
+    """A valid archive with a few bytes of its first array overwritten."""
+    X, Y = _small_problem()
+    np.savez(path, X=X, Y=Y)
+    content = bytearray(path.read_bytes())
+    content[200:208] = b"\xff" * 8
+    return bytes(content)
+
+
+def _single_array_npz(path):
+    """An .npy array saved under an .npz name."""
+    np.save(path.with_suffix(".npy"), np.zeros((3, 2)))
+    return path.with_suffix(".npy").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "name, content, match",
+    [
+        ("data.npz", b"", "is empty"),
+        ("data.npz", _truncated_npz, "is damaged .*BadZipFile"),
+        ("data.npz", _bad_checksum_npz, "is damaged .*Bad CRC-32"),
+        ("data.npz", bytes(range(256)) * 4, "is damaged or not an .npz archive"),
+        ("data.npz", _single_array_npz, "is damaged or not an .npz archive"),
+        ("data.csv", b"", "is empty"),
+        ("data.csv", b"x,a,b\n", "is empty"),
+        ("data.csv", bytes(range(256)) * 4, "is damaged or not a text CSV"),
+        ("data.csv", b"x,a,b\n1,0,1\n2,1", "Line 3 .* truncated or damaged"),
+    ],
+    ids=[
+        "npz-empty",
+        "npz-truncated",
+        "npz-checksum",
+        "npz-garbage",
+        "npz-single-array",
+        "csv-empty",
+        "csv-header-only",
+        "csv-garbage",
+        "csv-truncated",
+    ],
+)
+def test_damaged_or_empty_file_names_the_file(tmp_path, name, content, match):
+    """Check that a damaged or empty file ends in a ValueError naming it."""
+    path = tmp_path / name
+    path.write_bytes(content(path) if callable(content) else content)
+    with pytest.raises(ValueError, match=match) as error_info:
+        load_dataset(path, labels=["a", "b"])
+    assert name in str(error_info.value)
+
+
+def test_cli_reports_a_damaged_file_as_a_usage_error(tmp_path, capsys):
+    """Check that the CLI turns a damaged input file into a usage error."""
+    path = tmp_path / "data.npz"
+    path.write_bytes(b"PK\x03\x04 not really a zip archive")
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(path), "--no-progress"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert re.search(r"error: The file .*data\.npz' is damaged", err)
+
+
 def _fake_openml(calls, target):
     """A stand-in for fetch_openml returning a small multi-label Bunch."""
     X, _ = _small_problem(n_samples=40)
@@ -370,9 +445,7 @@ def test_default_models_and_missing_scikeras(monkeypatch):
     assert models["MultiLabelNNClassifier"].random_state == 3
     assert models["OvR-RandomForest"].estimator.n_estimators == 300
     monkeypatch.setitem(sys.modules, "scikeras.wrappers", None)
-    from sklearn_multilabel.compare._models import _default_models
-
-    models, skipped = _default_models(0)
+    models, skipped = build_default_models(0)
     assert "scikeras-KerasClassifier" not in models
     assert "pip install scikeras" in skipped["scikeras-KerasClassifier"]
 
@@ -466,6 +539,37 @@ def test_cli_csv_with_labels_and_cv(tmp_path, capsys):
     assert "3-fold cross-validation" in capsys.readouterr().out
 
 
+def test_cli_help_describes_the_input_files(capsys):
+    """Check that --help says what CSV and .npz inputs must hold."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for expected in [
+        "named by --labels a,b,c or starting with --label-prefix tag_",
+        "their cells are 0/1, true/false or yes/no",
+        "Every other column is a numeric feature",
+        "X_train, Y_train, X_test, Y_test (a train/test split), or X and Y",
+        "optional feature_names and label_names",
+        "train on 75 % of the rows and are scored on the other 25 %",
+        "stratified per label",
+    ]:
+        assert expected in text
+
+
+def test_module_entry_point_runs_the_cli():
+    """Check that python -m sklearn_multilabel.compare reaches the same parser."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_multilabel.compare", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(compare_cli.__file__).parents[2],
+    )
+    assert result.stdout.startswith("usage: python -m sklearn_multilabel.compare")
+    assert "input files:" in result.stdout
+
+
 @pytest.mark.parametrize(
     "argv, match",
     [
@@ -484,10 +588,8 @@ def test_cli_errors_exit_with_a_message(argv, match, capsys):
 
 def test_cli_exits_when_no_model_fits(monkeypatch, capsys):
     """Check that the CLI exits with status 1 and the reasons if nothing fits."""
-    import sklearn_multilabel.compare._cli as compare_module
-
     monkeypatch.setattr(
-        compare_module,
+        compare_cli,
         "_select_models",
         lambda names, random_state, parser: {"broken": _Broken()},
     )
