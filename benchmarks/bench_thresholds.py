@@ -54,7 +54,7 @@ from sklearn_multilabel.thresholds._cross_fitting import (  # noqa: E402
     out_of_fold_scores,
     positive_scores,
 )
-from sklearn_multilabel.thresholds._per_label import apply_thresholds  # noqa: E402
+from sklearn_multilabel.thresholds._decoding import apply_thresholds  # noqa: E402
 from sklearn_multilabel.thresholds._tuner import MultiLabelThresholdTuner  # noqa: E402
 from sklearn_multilabel.thresholds._search import DEFAULT_SHRINKAGE, tune_thresholds  # noqa: E402
 from sklearn_multilabel.datasets import (  # noqa: E402

@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from sklearn_multilabel.neural_network._classifier import MultiLabelNNClassifier
-from sklearn_multilabel.neural_network._threshold_step import is_strategy
+from sklearn_multilabel.thresholds._search import is_strategy
 from sklearn_multilabel.thresholds._tuner import MultiLabelThresholdTuner
 
 # The scikeras peer is a plain Keras setup, the one MultiLabelNNClassifier

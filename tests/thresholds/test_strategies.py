@@ -8,7 +8,7 @@ from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics import f1_score, jaccard_score, roc_curve
 
-from sklearn_multilabel.thresholds._per_label import apply_thresholds
+from sklearn_multilabel.thresholds._decoding import apply_thresholds
 from sklearn_multilabel.thresholds._strategies import (
     best_global_threshold,
     coordinate_ascent_thresholds,
