@@ -15,20 +15,7 @@ SETTINGS = settings(max_examples=100, deadline=None)
 
 
 def _fbeta_reference(y_true, y_pred, beta):
-    """Compute F-beta of one label with plain numpy, 0 when undefined.
-
-    Parameters
-    ----------
-    y_true, y_pred : ndarray of shape (n_samples,)
-        0/1 true and predicted labels.
-    beta : float
-        Weight of recall.
-
-    Returns
-    -------
-    fbeta : float
-        ``(1 + b²) TP / ((1 + b²) TP + b² FN + FP)``, 0 when that is 0/0.
-    """
+    """F-beta of one label in plain numpy, 0 when it is 0/0."""
     tp = np.sum((y_true == 1) & (y_pred == 1))
     fn = np.sum((y_true == 1) & (y_pred == 0))
     fp = np.sum((y_true == 0) & (y_pred == 1))
@@ -37,22 +24,7 @@ def _fbeta_reference(y_true, y_pred, beta):
 
 
 def _brute_force_best(y_true, scores, beta):
-    """Find the best F-beta of one label over every distinct score and +inf.
-
-    Parameters
-    ----------
-    y_true : ndarray of shape (n_samples,)
-        0/1 true labels.
-    scores : ndarray of shape (n_samples,)
-        Scores of the label.
-    beta : float
-        Weight of recall.
-
-    Returns
-    -------
-    best : float
-        Maximal F-beta over all thresholds.
-    """
+    """Best F-beta of one label over every distinct score and +inf."""
     candidates = np.append(np.unique(scores), np.inf)
     return max(
         _fbeta_reference(y_true, (scores >= t).astype(int), beta) for t in candidates
@@ -61,22 +33,7 @@ def _brute_force_best(y_true, scores, beta):
 
 @st.composite
 def _targets_and_scores(draw, tied=False):
-    """Draw a 0/1 target matrix and a score matrix of the same shape.
-
-    Parameters
-    ----------
-    draw : callable
-        Hypothesis draw function.
-    tied : bool, default=False
-        Draw small integer scores, so that many are tied.
-
-    Returns
-    -------
-    Y_true : ndarray of shape (n_samples, n_labels), dtype int64
-        Multi-hot targets.
-    scores : ndarray of shape (n_samples, n_labels), dtype float64
-        Scores.
-    """
+    """Draw 0/1 targets and scores of one shape; with ``tied``, few distinct scores."""
     shape = draw(hnp.array_shapes(min_dims=2, max_dims=2, max_side=12))
     Y_true = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, 1)))
     if tied:
@@ -88,17 +45,7 @@ def _targets_and_scores(draw, tied=False):
 
 
 def _check_against_brute_force(Y_true, scores, beta):
-    """Assert that best_fbeta_thresholds matches a brute-force search.
-
-    Parameters
-    ----------
-    Y_true : ndarray of shape (n_samples, n_labels)
-        Multi-hot targets.
-    scores : ndarray of shape (n_samples, n_labels)
-        Scores.
-    beta : float
-        Weight of recall.
-    """
+    """Assert that best_fbeta_thresholds matches a brute-force search."""
     thresholds, best = best_fbeta_thresholds(Y_true, scores, beta=beta)
     Y_pred = apply_thresholds(scores, thresholds)
     for j in range(Y_true.shape[1]):

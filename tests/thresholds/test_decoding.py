@@ -42,24 +42,7 @@ def test_apply_thresholds_invalid_thresholds(thresholds, err_msg):
 
 
 def _decode_reference(scores, thresholds, min_labels, max_labels):
-    """Decode with a per-row python loop over labels ranked by score.
-
-    Parameters
-    ----------
-    scores : ndarray of shape (n_samples, n_labels)
-        Scores.
-    thresholds : ndarray of shape (n_labels,)
-        Thresholds.
-    min_labels : int
-        Minimum number of labels per row.
-    max_labels : int or None
-        Maximum number of labels per row.
-
-    Returns
-    -------
-    Y_pred : ndarray of shape (n_samples, n_labels)
-        Multi-hot predictions.
-    """
+    """Decode row by row, in plain Python, as documented."""
     n_labels = scores.shape[1]
     max_labels = n_labels if max_labels is None else max_labels
     Y_pred = np.zeros(scores.shape, dtype=int)
@@ -74,24 +57,7 @@ def _decode_reference(scores, thresholds, min_labels, max_labels):
 
 @st.composite
 def _decode_problems(draw):
-    """Draw scores with ties, thresholds and consistent label bounds.
-
-    Parameters
-    ----------
-    draw : callable
-        Hypothesis draw function.
-
-    Returns
-    -------
-    scores : ndarray of shape (n_samples, n_labels)
-        Scores, often tied.
-    thresholds : ndarray of shape (n_labels,)
-        Thresholds.
-    min_labels : int
-        Minimum number of labels per row.
-    max_labels : int or None
-        Maximum number of labels per row.
-    """
+    """Draw tied scores, thresholds and consistent label bounds."""
     shape = draw(hnp.array_shapes(min_dims=2, max_dims=2, max_side=8))
     values = st.integers(0, 4).map(float)
     scores = draw(hnp.arrays(np.float64, shape, elements=values))

@@ -47,19 +47,7 @@ SETTINGS = settings(max_examples=60, deadline=None)
 
 @st.composite
 def _problems(draw, max_side=8):
-    """Draw 0/1 targets and often-tied scores of the same shape.
-
-    Parameters
-    ----------
-    draw : callable
-        Hypothesis draw function.
-    max_side : int, default=8
-        Largest number of samples or labels.
-
-    Returns
-    -------
-    Y_true, scores : ndarray of shape (n_samples, n_labels)
-    """
+    """Draw 0/1 targets and often-tied scores in [0, 1] of one shape."""
     shape = draw(hnp.array_shapes(min_dims=2, max_dims=2, max_side=max_side))
     Y_true = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, 1)))
     elements = st.integers(0, 4).map(lambda k: k / 4) | st.floats(0, 1)
@@ -67,17 +55,7 @@ def _problems(draw, max_side=8):
 
 
 def _random_problem(seed, n_samples=60, n_labels=4):
-    """Targets with one rare label and scores correlated with them.
-
-    Parameters
-    ----------
-    seed : int
-    n_samples, n_labels : int, default=60, 4
-
-    Returns
-    -------
-    Y_true, scores : ndarray of shape (n_samples, n_labels)
-    """
+    """Targets with one rare label, and scores correlated with them."""
     rng = np.random.default_rng(seed)
     rates = np.linspace(0.5, 0.05, n_labels)
     Y_true = (rng.random((n_samples, n_labels)) < rates).astype(int)
