@@ -19,17 +19,6 @@ def reject_label_lists(y):
     ``[["beach", "sunset"], ["urban"]]`` is how people write tags, but numpy
     either fails on it with an unrelated message or turns it into a 1-D object
     array; both hide the fix.
-
-    Parameters
-    ----------
-    y : object
-        The target as passed to ``fit``.
-
-    Raises
-    ------
-    ValueError
-        If ``y`` is a sequence of sequences of unequal length or holding
-        strings.
     """
     if not isinstance(y, Sequence) or isinstance(y, str) or len(y) == 0:
         return
@@ -50,11 +39,6 @@ def reject_empty_label_set(y):
 
     scikit-learn would say "Found array with 0 feature(s)", which reads as if
     X were empty.
-
-    Parameters
-    ----------
-    y : object
-        The target as passed to ``fit``.
     """
     shape = getattr(y, "shape", None)
     if shape is not None and len(shape) == 2 and shape[1] == 0:
@@ -62,62 +46,22 @@ def reject_empty_label_set(y):
 
 
 def _plain(row):
-    """Return a row as a list of Python scalars, for readable messages.
-
-    Parameters
-    ----------
-    row : sequence
-
-    Returns
-    -------
-    row : list
-    """
+    """Return a row as a list of Python scalars, for readable messages."""
     return [value.item() if isinstance(value, np.generic) else value for value in row]
 
 
 def _is_row(value):
-    """Return True for a list-like row of a nested target.
-
-    Parameters
-    ----------
-    value : object
-        One element of a target sequence.
-
-    Returns
-    -------
-    is_row : bool
-    """
+    """Return True for a list-like row of a nested target."""
     return isinstance(value, (Sequence, np.ndarray, set, frozenset)) and not (
         isinstance(value, (str, bytes))
     )
 
 
 def encode_target(y):
-    """Turn a validated target into a compact indicator matrix.
+    """Turn a validated target into a compact 0/1 indicator, its classes, is_binary.
 
-    Parameters
-    ----------
-    y : ndarray or sparse matrix
-        Target already checked by ``validate_data`` (finite, right length).
-
-    Returns
-    -------
-    Y : ndarray or sparse CSR matrix of shape (n_samples, n_labels)
-        0/1 indicator matrix: uint8 when dense (a quarter of float32's
-        memory; batches are converted as they are drawn), float32 CSR when
-        sparse.
-    classes : ndarray
-        For a 1-D binary target the two class values; for an indicator
-        matrix ``arange(n_labels)``.
-    is_binary : bool
-        True when ``y`` was a 1-D binary target, encoded as one label for
-        ``classes[1]``.
-
-    Raises
-    ------
-    ValueError
-        For multiclass, continuous or non-0/1 targets, with what to pass
-        instead.
+    Dense targets become uint8 (batches are converted as they are drawn), sparse
+    ones float32 CSR; a 1-D binary target is one label for ``classes[1]``.
     """
     if not sp.issparse(y):
         y = np.asarray(y)
@@ -127,9 +71,13 @@ def encode_target(y):
             y = column_or_1d(y, warn=True)
     if y.ndim == 1:
         return _encode_binary(y)
-    if y.shape[1] == 0:
+    reject_empty_label_set(y)
+    if y.dtype.kind in "OSU":
+        # type_of_target reads object and string matrices as multiclass.
         raise ValueError(
-            f"y has shape {y.shape}, with no label column; {HOW_TO_ENCODE}."
+            f"y of shape {y.shape} has dtype {y.dtype}, not a numeric or boolean "
+            "indicator: convert 0/1 values with y.astype(int), or "
+            f"{HOW_TO_ENCODE}."
         )
     target_type = type_of_target(y, input_name="y")
     values = np.unique(y.data if sp.issparse(y) else y)
@@ -148,19 +96,7 @@ def encode_target(y):
 
 
 def _encode_binary(y):
-    """Encode a 1-D target with exactly two classes as one label.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-
-    Returns
-    -------
-    Y : ndarray of shape (n_samples, 1)
-    classes : ndarray of shape (2,)
-    is_binary : bool
-        Always True.
-    """
+    """Encode a 1-D target with exactly two classes as one label, for ``classes[1]``."""
     check_classification_targets(y)
     target_type = type_of_target(y, input_name="y")
     classes = np.unique(y)

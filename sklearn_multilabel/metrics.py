@@ -17,10 +17,10 @@ from sklearn.metrics import (
 )
 
 from sklearn_multilabel.thresholds._cross_fitting import positive_scores
-from sklearn_multilabel.thresholds._per_label import (
-    _check_targets,
-    _check_thresholds,
+from sklearn_multilabel.thresholds._decoding import (
     apply_thresholds,
+    check_targets,
+    check_thresholds,
 )
 
 REPORT_COLUMNS = ("support", "threshold", "precision", "recall", "f1")
@@ -84,7 +84,7 @@ def per_label_report(
     0              2     0.3500     1.0000     1.0000     1.0000
     1              2     0.5000     1.0000     1.0000     1.0000
     """
-    Y_true, values = _check_targets(Y_true, Y_pred_or_scores)
+    Y_true, values = check_targets(Y_true, Y_pred_or_scores)
     n_labels = Y_true.shape[1]
     if thresholds is None:
         if not np.isin(values, (0, 1)).all():
@@ -95,7 +95,7 @@ def per_label_report(
             )
         Y_pred, threshold_column = values.astype(np.int64), np.full(n_labels, np.nan)
     else:
-        threshold_column = _check_thresholds(thresholds, n_labels)
+        threshold_column = check_thresholds(thresholds, n_labels)
         Y_pred = apply_thresholds(values, threshold_column)
     precision, recall, f1, support = precision_recall_fscore_support(
         Y_true, Y_pred, average=None, labels=np.arange(n_labels), zero_division=0.0
@@ -125,42 +125,28 @@ def per_label_report(
     return pd.DataFrame(columns, index=pd.Index(names, name="label"))
 
 
-def _label_scores(y_score):
-    """Per-label scores as one column per label, whatever the output format.
+def _score_columns(y_score):
+    """One column per label from a scorer's scores, whatever the output format.
 
-    scikit-learn stacks the list of (n_samples, 2) arrays of a multi-output
-    classifier only when the estimator is recognised as a classifier with
-    multi-label ``classes_``; this also covers the others (scikeras, a
-    ``MultiOutputClassifier`` with a label seen with a single class).
-
-    Parameters
-    ----------
-    y_score : ndarray or list of ndarray
-        ``predict_proba`` or ``decision_function`` output, as given to a
-        scorer's metric.
-
-    Returns
-    -------
-    scores : ndarray of shape (n_samples, n_labels)
-        The last column of each array of a list (the probability of class 1
-        when both classes were seen).
+    scikit-learn stacks a multi-output classifier's list of (n_samples, 2) arrays
+    only for recognised multi-label classifiers; this also covers the others.
     """
     return positive_scores(y_score, binary=False)
 
 
 def _label_ranking_average_precision(y_true, y_score):
     """Label ranking average precision of scores in any multi-label format."""
-    return label_ranking_average_precision_score(y_true, _label_scores(y_score))
+    return label_ranking_average_precision_score(y_true, _score_columns(y_score))
 
 
 def _coverage_error(y_true, y_score):
     """Coverage error of scores in any multi-label format."""
-    return coverage_error(y_true, _label_scores(y_score))
+    return coverage_error(y_true, _score_columns(y_score))
 
 
 def _label_ranking_loss(y_true, y_score):
     """Label ranking loss of scores in any multi-label format."""
-    return label_ranking_loss(y_true, _label_scores(y_score))
+    return label_ranking_loss(y_true, _score_columns(y_score))
 
 
 # Ranking metrics need scores: probabilities, else the decision function.

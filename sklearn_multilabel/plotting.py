@@ -6,11 +6,11 @@ matplotlib is an optional dependency: it is imported only when drawing.
 import numpy as np
 
 from sklearn_multilabel.thresholds._cross_fitting import (
-    _indicator,
     positive_scores,
     response_method,
+    to_indicator_matrix,
 )
-from sklearn_multilabel.thresholds._per_label import _check_targets, _check_thresholds
+from sklearn_multilabel.thresholds._decoding import check_targets, check_thresholds
 
 CURVE_METRICS = ("f1", "precision", "recall", "youden")
 _METRIC_NAMES = {
@@ -22,25 +22,7 @@ _METRIC_NAMES = {
 
 
 def _label_metric(metric, true_positives, n_predicted, n_positives, n_samples):
-    """A per-label metric from confusion counts, element-wise.
-
-    Parameters
-    ----------
-    metric : str
-        One of ``CURVE_METRICS``.
-    true_positives, n_predicted : ndarray
-        True positives and predicted positives of each threshold.
-    n_positives : int or ndarray
-        Positives of the label(s).
-    n_samples : int
-        Samples.
-
-    Returns
-    -------
-    values : ndarray of float
-        NaN where the metric is undefined (precision with nothing predicted,
-        recall without a positive, J with a single class).
-    """
+    """A per-label metric from confusion counts, element-wise; NaN where undefined."""
     tp = np.asarray(true_positives, dtype=np.float64)
     n_predicted = np.asarray(n_predicted, dtype=np.float64)
     n_positives = np.asarray(n_positives, dtype=np.float64)
@@ -56,38 +38,14 @@ def _label_metric(metric, true_positives, n_predicted, n_positives, n_samples):
 
 
 def _ratio(numerator, denominator):
-    """Divide element-wise, NaN where the denominator is 0.
-
-    Parameters
-    ----------
-    numerator, denominator : ndarray
-
-    Returns
-    -------
-    ratio : ndarray of float
-    """
+    """Divide element-wise, NaN where the denominator is 0."""
     numerator, denominator = np.broadcast_arrays(numerator, denominator)
     safe = np.where(denominator > 0, denominator, 1)
     return np.where(denominator > 0, numerator / safe, np.nan)
 
 
 def _curve(y, scores, metric):
-    """Evaluate a metric at every distinct score of one label.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        0/1 truth.
-    scores : ndarray of shape (n_samples,)
-    metric : str
-
-    Returns
-    -------
-    thresholds : ndarray
-        Distinct scores, increasing.
-    values : ndarray
-        Metric when predicting ``scores >= threshold``.
-    """
+    """Distinct scores of one label, increasing, and the metric at each of them."""
     order = np.argsort(-scores, kind="stable")
     sorted_scores, sorted_y = scores[order], y[order]
     # The last sample of each group of tied scores ends a reachable cut.
@@ -195,19 +153,7 @@ class ThresholdCurveDisplay:
         return self
 
     def _marker(self, ax, j, color):
-        """Mark one label's chosen threshold on its curve.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes
-        j : int
-            Position of the label among the plotted ones.
-        color : color of the label's curve.
-
-        Returns
-        -------
-        marker : matplotlib.lines.Line2D or None
-        """
+        """Dot label ``j``'s chosen threshold on its curve; None if none or infinite."""
         if self.thresholds is None or not np.isfinite(self.thresholds[j]):
             return None
         (marker,) = ax.plot(
@@ -257,7 +203,7 @@ class ThresholdCurveDisplay:
         """
         if metric not in CURVE_METRICS:
             raise ValueError(f"metric must be one of {CURVE_METRICS}; got {metric!r}.")
-        Y_true, scores = _check_targets(Y_true, scores)
+        Y_true, scores = check_targets(Y_true, scores)
         n_labels = Y_true.shape[1]
         labels = np.arange(n_labels) if labels is None else np.asarray(labels)
         if labels.ndim != 1 or not np.isin(labels, np.arange(n_labels)).all():
@@ -267,7 +213,7 @@ class ThresholdCurveDisplay:
         curves = [_curve(Y_true[:, j], scores[:, j], metric) for j in labels]
         chosen, chosen_values = None, None
         if thresholds is not None:
-            chosen = _check_thresholds(thresholds, n_labels)[labels]
+            chosen = check_thresholds(thresholds, n_labels)[labels]
             predicted = scores[:, labels] >= chosen
             chosen_values = _label_metric(
                 metric,
@@ -308,14 +254,8 @@ class ThresholdCurveDisplay:
             Features, preferably not those the estimator was fitted on.
         Y : array-like of shape (n_samples, n_labels)
             Multi-hot indicator matrix of 0/1 true labels.
-        metric : {"f1", "precision", "recall", "youden"}, default="f1"
-            Metric to draw.
-        labels : array-like of int, default=None
-            Indices of the labels to draw; None for all.
-        label_names : array-like of str of shape (n_labels,), default=None
-            Names of all labels, for the legend.
-        ax : matplotlib.axes.Axes, default=None
-            Axes to draw on; None makes a new figure.
+        metric, labels, label_names, ax
+            As in :meth:`from_predictions`.
 
         Returns
         -------
@@ -327,7 +267,7 @@ class ThresholdCurveDisplay:
             raw, binary=binary, classes=getattr(estimator, "classes_", None)
         )
         return cls.from_predictions(
-            _indicator(Y),
+            to_indicator_matrix(Y),
             scores,
             thresholds=getattr(estimator, "thresholds_", None),
             metric=metric,
@@ -338,17 +278,7 @@ class ThresholdCurveDisplay:
 
 
 def _new_axes():
-    """Create a figure with one axes, importing matplotlib only now.
-
-    Returns
-    -------
-    ax : matplotlib.axes.Axes
-
-    Raises
-    ------
-    ImportError
-        If matplotlib is not installed.
-    """
+    """Create a figure with one axes, importing matplotlib only now."""
     try:
         import matplotlib.pyplot as plt
     except ImportError as error:

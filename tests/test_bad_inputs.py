@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_multilabel import MultiLabelNNClassifier
 from sklearn_multilabel._validation import encode_target, reject_label_lists
-from sklearn_multilabel.thresholds._per_label import decode
+from sklearn_multilabel.thresholds._decoding import decode
 
 from .conftest import FAST
 
@@ -334,7 +334,7 @@ CASES = [
     fit_error(
         "min-labels-above-n-labels",
         ValueError,
-        r"min_labels=5 and max_labels=None are incompatible with 3 labels",
+        r"min_labels=5 exceeds the number of labels, 3",
         params={"min_labels": 5},
     ),
     fit_error(

@@ -92,3 +92,13 @@ def test_empty_target_is_refused():
     """Check that an empty 1-D target gets a ValueError, not an IndexError."""
     with pytest.raises(ValueError, match="y is empty"):
         encode_target(np.array([], dtype=int))
+
+
+@pytest.mark.parametrize("dtype", [str, object])
+def test_string_or_object_indicator_names_its_dtype(dtype):
+    """Check that a 0/1 matrix of strings or objects is refused with its dtype
+    and the conversion to make, not as holding values other than 0 and 1."""
+    Y = np.array([[0, 1], [1, 0], [1, 1]]).astype(dtype)
+    with pytest.raises(ValueError, match=r"has dtype .*y\.astype\(int\)") as error:
+        encode_target(Y)
+    assert "values other than" not in str(error.value)

@@ -13,8 +13,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from sklearn_multilabel.neural_network import MultiLabelNNClassifier
-from sklearn_multilabel.neural_network._threshold_step import is_strategy
 from sklearn_multilabel.thresholds import MultiLabelThresholdTuner
+from sklearn_multilabel.thresholds._search import is_strategy
 
 # The scikeras peer is a plain Keras setup, the one MultiLabelNNClassifier
 # started from before its own defaults were tuned: one hidden layer of 256

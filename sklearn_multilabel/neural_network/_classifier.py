@@ -38,21 +38,23 @@ from sklearn_multilabel.neural_network._inference import (
 from sklearn_multilabel.neural_network._input_noise import AUTO_INPUT_NOISE
 from sklearn_multilabel.neural_network._losses import LOSSES
 from sklearn_multilabel.neural_network._splitting import validation_split
-from sklearn_multilabel.neural_network._threshold_step import (
-    check_label_bounds,
-    cross_fitted_scores,
-    fixed_thresholds,
-    is_strategy,
-    search_thresholds,
-)
+from sklearn_multilabel.neural_network._threshold_step import cross_fitted_scores
 from sklearn_multilabel.neural_network.training import (
     TrainingSchedule,
     collect_if_large,
     make_objective,
     train,
 )
-from sklearn_multilabel.thresholds._per_label import decode
-from sklearn_multilabel.thresholds._search import STRATEGIES
+from sklearn_multilabel.thresholds._decoding import check_label_bounds, decode
+from sklearn_multilabel.thresholds._search import (
+    DEFAULT_SHRINKAGE,
+    STRATEGIES,
+    fixed_thresholds,
+    is_strategy,
+)
+from sklearn_multilabel.thresholds._search import (
+    tune_thresholds as search_thresholds,
+)
 
 # Largest float32: the network's weights and Keras' computations are float32.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -320,7 +322,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         class_weight=None,
         threshold="f1",
         beta=1.0,
-        threshold_shrinkage=20.0,
+        threshold_shrinkage=DEFAULT_SHRINKAGE,
         threshold_cv=5,
         ensemble=True,
         min_labels=0,

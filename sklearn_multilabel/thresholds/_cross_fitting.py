@@ -15,25 +15,10 @@ from sklearn.utils.parallel import Parallel, delayed
 
 
 def positive_scores(raw, *, binary, classes=None):
-    """Turn any classifier's score output into one column per label.
+    """One float64 column per label from any ``predict_proba``/``decision_function``.
 
-    Parameters
-    ----------
-    raw : ndarray or list of ndarray
-        Output of ``predict_proba`` or ``decision_function``: an array of
-        shape (n_samples, n_labels), (n_samples, 2) or (n_samples,) for a
-        binary target, or a list of one (n_samples, n_classes) array per label
-        (``RandomForestClassifier``, ``KNeighborsClassifier``).
-    binary : bool
-        True when the estimator was fitted on a 1-D binary target.
-    classes : list of ndarray, default=None
-        The estimator's ``classes_`` for list output: picks the column of
-        class 1, and scores a label seen with a single class as constant.
-        None assumes the last column is the positive class.
-
-    Returns
-    -------
-    scores : ndarray of shape (n_samples, n_labels), dtype float64
+    A list of per-label class arrays gives the column of class 1 by ``classes``
+    (the last column when None, zeros for a label seen without class 1).
     """
     if isinstance(raw, list):
         columns = [
@@ -50,17 +35,7 @@ def positive_scores(raw, *, binary, classes=None):
 
 
 def _positive_column(proba, label_classes):
-    """Probability of class 1 of one label from its class-probability array.
-
-    Parameters
-    ----------
-    proba : ndarray of shape (n_samples, n_classes)
-    label_classes : ndarray of shape (n_classes,) or None
-
-    Returns
-    -------
-    column : ndarray of shape (n_samples,)
-    """
+    """Probability of class 1 of one label, zeros if it was never seen."""
     if label_classes is None:
         return proba[:, -1]
     positive = np.flatnonzero(np.asarray(label_classes) == 1)
@@ -70,21 +45,7 @@ def _positive_column(proba, label_classes):
 
 
 def response_method(estimator):
-    """Name the method giving per-label scores: predict_proba, else decision.
-
-    Parameters
-    ----------
-    estimator : estimator instance
-
-    Returns
-    -------
-    method : {"predict_proba", "decision_function"}
-
-    Raises
-    ------
-    AttributeError
-        If the estimator has neither.
-    """
+    """Name the per-label score method: predict_proba, else decision_function."""
     for method in ("predict_proba", "decision_function"):
         if hasattr(estimator, method):
             return method
@@ -95,24 +56,10 @@ def response_method(estimator):
 
 
 def fold_splits(y, cv, random_state):
-    """Split rows into cross-fitting folds, stratified per label for an int.
-
-    Parameters
-    ----------
-    y : array-like of shape (n_samples,) or (n_samples, n_labels)
-        Target as given to the estimator.
-    cv : int or cross-validation splitter
-        Number of folds, or a splitter whose ``split(X, y)`` yields
-        ``(train, test)`` indices.
-    random_state : int, RandomState instance or None
-        Seeds the shuffling of the folds when `cv` is an int.
-
-    Returns
-    -------
-    splits : list of (ndarray, ndarray)
-        Train and test row indices of each fold.
+    """Train/test rows of each fold: a splitter's own, or for an int `cv`
+    shuffled folds stratified per label (seeded by ``random_state``).
     """
-    Y = _indicator(y)
+    Y = to_indicator_matrix(y)
     n_samples = Y.shape[0]
     placeholder = np.zeros((n_samples, 1))
     if not isinstance(cv, numbers.Integral):
@@ -134,17 +81,8 @@ def fold_splits(y, cv, random_state):
     return list(splitter.split(placeholder, Y if Y.shape[1] > 1 else Y[:, 0]))
 
 
-def _indicator(y):
-    """View a validated target as a 0/1 matrix, one column for a 1-D target.
-
-    Parameters
-    ----------
-    y : array-like or sparse matrix
-
-    Returns
-    -------
-    Y : ndarray of shape (n_samples, n_labels), dtype int64
-    """
+def to_indicator_matrix(y):
+    """View a validated target as a 0/1 int64 matrix, one column for a 1-D target."""
     Y = y.toarray() if hasattr(y, "toarray") else np.asarray(y)
     if Y.ndim == 1:
         classes = np.unique(Y)
@@ -155,24 +93,8 @@ def _indicator(y):
 def cross_fit(estimator, X, y, splits, *, method, n_jobs=None):
     """Fit a clone on each fold's training rows and score its test rows.
 
-    Parameters
-    ----------
-    estimator : estimator instance
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,) or (n_samples, n_labels)
-    splits : list of (ndarray, ndarray)
-        Train and test row indices, e.g. from ``fold_splits``.
-    method : {"predict_proba", "decision_function"}
-    n_jobs : int, default=None
-        Folds fitted in parallel; None means 1.
-
-    Returns
-    -------
-    scores : ndarray of shape (n_samples, n_labels)
-        Each row's score averaged over the folds that tested it; NaN for rows
-        no fold tested.
-    fitted : list of estimator
-        The estimator of each fold.
+    Return the scores averaged over the folds testing each row (NaN if none)
+    and the fold estimators.
     """
     X, y = indexable(X, y)
     binary = np.ndim(y) == 1
@@ -194,32 +116,12 @@ def cross_fit(estimator, X, y, splits, *, method, n_jobs=None):
 
 
 def _n_rows(y):
-    """Number of rows of a target of any supported container.
-
-    Parameters
-    ----------
-    y : array-like or sparse matrix
-
-    Returns
-    -------
-    n_samples : int
-    """
+    """Number of rows of a target of any supported container."""
     return y.shape[0] if hasattr(y, "shape") else len(y)
 
 
 def _fit_fold(estimator, X, y, train):
-    """Fit a clone of the estimator on the given rows.
-
-    Parameters
-    ----------
-    estimator : estimator instance
-    X, y : array-like
-    train : ndarray of int
-
-    Returns
-    -------
-    fitted : estimator instance
-    """
+    """Fit a clone of the estimator on the given rows."""
     return clone(estimator).fit(_safe_indexing(X, train), _safe_indexing(y, train))
 
 
@@ -263,7 +165,7 @@ def out_of_fold_scores(
     --------
     >>> from sklearn.datasets import make_multilabel_classification
     >>> from sklearn.neighbors import KNeighborsClassifier
-    >>> from sklearn_multilabel.thresholds._search import out_of_fold_scores
+    >>> from sklearn_multilabel.thresholds import out_of_fold_scores
     >>> X, Y = make_multilabel_classification(n_samples=60, random_state=0)
     >>> out_of_fold_scores(KNeighborsClassifier(), X, Y, cv=3,
     ...                    random_state=0).shape

@@ -1,11 +1,10 @@
-"""One entry point for every threshold strategy, and out-of-fold scores to tune on.
+"""One entry point for every threshold strategy, and the defaults they share.
 
 ``tune_thresholds`` is the single source of truth for the strategy names, their
 defaults and their fallback rules: the classifier and the threshold tuner both
-call it. ``out_of_fold_scores`` cross-fits any multi-label estimator so that
-thresholds are tuned on scores of rows the model did not train on.
+call it, and take their defaults from here.
 
-Pure numpy and scikit-learn: nothing here imports Keras.
+Pure numpy: nothing here imports Keras.
 """
 
 import numbers
@@ -13,12 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sklearn_multilabel.thresholds._per_label import (
+from sklearn_multilabel.thresholds._cut_points import (
     _TIE_ATOL,
+    FALLBACK_THRESHOLD,
     _check_beta,
-    _check_targets,
     best_fbeta_thresholds,
 )
+from sklearn_multilabel.thresholds._decoding import check_targets, check_thresholds
 from sklearn_multilabel.thresholds._strategies import (
     best_global_threshold,
     coordinate_ascent_thresholds,
@@ -38,12 +38,11 @@ STRATEGIES = (
     "prevalence",
 )
 
+DEFAULT_STRATEGY = "f1"
+DEFAULT_BETA = 1.0
 # Positives at which a label's own F-beta threshold and the global micro-F1
-# threshold weigh equally. The smallest value with which per-label F1 tuning
-# raised macro-F1 over the 0.5 cut for every model and did not lower the mean
-# micro-F1 on yeast, scene and emotions (benchmarks/results/thresholds.md):
-# without it, yeast's rare labels cost 0.010-0.016 micro-F1.
-DEFAULT_SHRINKAGE = 10.0
+# threshold weigh equally; chosen by cross-validation (docs/design.md).
+DEFAULT_SHRINKAGE = 20.0
 
 # A callable metric is searched over this many quantiles of each label's scores.
 CALLABLE_GRID_SIZE = 50
@@ -108,15 +107,29 @@ class ThresholdSearch:
         return pd.DataFrame(columns).rename_axis("label")
 
 
+def is_strategy(threshold):
+    """Return True when ``threshold`` names a strategy (or metric) to tune by."""
+    return isinstance(threshold, str) or callable(threshold)
+
+
+def fixed_thresholds(threshold, n_labels):
+    """Return the per-label probabilities fixed by ``threshold``, None to tune."""
+    if is_strategy(threshold):
+        return None
+    return check_thresholds(
+        threshold, n_labels, name="threshold", target="y", probabilities=True
+    )
+
+
 def tune_thresholds(
     Y_true,
     scores,
-    strategy="f1",
+    strategy=DEFAULT_STRATEGY,
     *,
-    beta=1.0,
+    beta=DEFAULT_BETA,
     shrinkage=DEFAULT_SHRINKAGE,
     prevalence=None,
-    fallback=0.5,
+    fallback=FALLBACK_THRESHOLD,
 ):
     """Tune per-label thresholds on held-out scores with a named strategy.
 
@@ -139,7 +152,8 @@ def tune_thresholds(
       (e.g. ``functools.partial(f1_score, average="macro")``): coordinate
       ascent from the global micro-F1 threshold, each label searched over
       the 50 quantiles ``0, 1/49, ..., 1`` of its scores, for at most 5
-      rounds; a change is kept only if it raises the metric.
+      rounds; a change is kept only if it raises the metric. A metric that
+      is NaN for every threshold tried raises a ValueError naming it.
 
     Fallback rules: labels without a positive keep `fallback` under
     "fbeta"/"f1" when ``shrinkage=0`` (with shrinkage they get the global
@@ -149,7 +163,7 @@ def tune_thresholds(
 
     Parameters
     ----------
-    Y_true : array-like of shape (n_samples, n_labels)
+    Y_true : {array-like, sparse matrix} of shape (n_samples, n_labels)
         Multi-hot indicator matrix of 0/1 true labels of the tuning rows.
     scores : array-like of shape (n_samples, n_labels)
         Finite scores of the same rows from a model that did not train on
@@ -158,7 +172,7 @@ def tune_thresholds(
         One of ``STRATEGIES``, or a metric as described above.
     beta : float, default=1.0
         Weight of recall relative to precision for "fbeta".
-    shrinkage : float, default=10.0
+    shrinkage : float, default=20.0
         Number of positives at which a label's own "f1"/"fbeta" threshold and
         the global one weigh equally; 0 disables shrinkage.
     prevalence : float or array-like of shape (n_labels,), default=None
@@ -183,11 +197,11 @@ def tune_thresholds(
     >>> search.thresholds, search.score
     (array([0.45, 0.55]), 1.0)
     """
-    Y_true, scores = _check_targets(Y_true, scores)
+    Y_true, scores = check_targets(Y_true, scores)
     n_positives = Y_true.sum(axis=0)
     if callable(strategy):
         thresholds, score = _callable_thresholds(Y_true, scores, strategy)
-        return _search(thresholds, _callable_name(strategy), score, n_positives)
+        return _search_result(thresholds, _callable_name(strategy), score, n_positives)
     if strategy not in STRATEGIES:
         raise ValueError(
             f"strategy must be one of {STRATEGIES} or a callable "
@@ -211,31 +225,17 @@ def tune_thresholds(
         )
     elif strategy == "youden":
         thresholds, label_scores = youden_thresholds(Y_true, scores, fallback=fallback)
-        return _search(
+        return _search_result(
             thresholds, strategy, _nanmean(label_scores), n_positives, label_scores
         )
     else:
         rates = Y_true.mean(axis=0) if prevalence is None else prevalence
         thresholds, score = prevalence_thresholds(scores, rates), np.nan
-    return _search(thresholds, strategy, score, n_positives)
+    return _search_result(thresholds, strategy, score, n_positives)
 
 
 def _shrunk_fbeta(Y_true, scores, strategy, beta, shrinkage, fallback):
-    """Tune per-label F-beta thresholds, shrunk toward the micro-F1 one.
-
-    Parameters
-    ----------
-    Y_true : ndarray of shape (n_samples, n_labels)
-    scores : ndarray of shape (n_samples, n_labels)
-    strategy : {"f1", "fbeta"}
-    beta : float
-    shrinkage : float
-    fallback : float
-
-    Returns
-    -------
-    search : ThresholdSearch
-    """
+    """Tune per-label F-beta thresholds, shrunk toward the micro-F1 one."""
     beta = _check_beta(beta)
     raw, _ = best_fbeta_thresholds(Y_true, scores, beta=beta, fallback=fallback)
     n_positives = Y_true.sum(axis=0)
@@ -244,29 +244,15 @@ def _shrunk_fbeta(Y_true, scores, strategy, beta, shrinkage, fallback):
         global_threshold, _ = best_global_threshold(Y_true, scores)
         thresholds = shrink_thresholds(raw, global_threshold, n_positives, shrinkage)
     label_scores = _fbeta_per_label(Y_true, scores >= thresholds, beta)
-    return _search(
+    return _search_result(
         thresholds, strategy, _nanmean(label_scores), n_positives, label_scores, raw
     )
 
 
-def _search(thresholds, strategy, score, n_positives, label_scores=None, raw=None):
-    """Assemble a ThresholdSearch, filling the optional per-label entries.
-
-    Parameters
-    ----------
-    thresholds : ndarray of shape (n_labels,)
-    strategy : str
-    score : float
-    n_positives : ndarray of shape (n_labels,)
-    label_scores : ndarray of shape (n_labels,), default=None
-        None where the metric does not split into labels: all NaN.
-    raw : ndarray of shape (n_labels,), default=None
-        Thresholds before shrinkage; None for `thresholds`.
-
-    Returns
-    -------
-    search : ThresholdSearch
-    """
+def _search_result(
+    thresholds, strategy, score, n_positives, label_scores=None, raw=None
+):
+    """Assemble a read-only ThresholdSearch, NaN for absent label scores."""
     thresholds = np.asarray(thresholds, dtype=np.float64)
     if label_scores is None:
         label_scores = np.full(thresholds.shape, np.nan)
@@ -281,18 +267,7 @@ def _search(thresholds, strategy, score, n_positives, label_scores=None, raw=Non
 
 
 def _fbeta_per_label(Y_true, Y_pred, beta):
-    """F-beta of each label, NaN for labels with no positive and no prediction.
-
-    Parameters
-    ----------
-    Y_true, Y_pred : ndarray of shape (n_samples, n_labels)
-        0/1 (or boolean) true and predicted labels.
-    beta : float
-
-    Returns
-    -------
-    fbeta : ndarray of shape (n_labels,)
-    """
+    """F-beta of each label, NaN for labels with no positive and no prediction."""
     beta2 = beta**2
     true_positives = np.sum((Y_true == 1) & (Y_pred == 1), axis=0)
     denominator = beta2 * np.sum(Y_true, axis=0) + np.sum(Y_pred, axis=0)
@@ -301,55 +276,28 @@ def _fbeta_per_label(Y_true, Y_pred, beta):
 
 
 def _nanmean(values):
-    """Mean of the non-NaN values, NaN (without a warning) when there is none.
-
-    Parameters
-    ----------
-    values : ndarray
-
-    Returns
-    -------
-    mean : float
-    """
+    """Mean of the non-NaN values, NaN (without a warning) when there is none."""
     values = values[~np.isnan(values)]
     return float(values.mean()) if values.size else np.nan
 
 
 def _callable_name(metric):
-    """Name a callable metric for reports, looking through ``partial``.
-
-    Parameters
-    ----------
-    metric : callable
-
-    Returns
-    -------
-    name : str
-    """
+    """Name a callable metric for reports, looking through ``partial``."""
     function = getattr(metric, "func", metric)
     return getattr(function, "__name__", type(function).__name__)
 
 
 def _callable_thresholds(Y_true, scores, metric):
-    """Maximise any metric by coordinate ascent over per-label score quantiles.
+    """Maximise ``metric`` by coordinate ascent over per-label score quantiles.
 
-    Parameters
-    ----------
-    Y_true : ndarray of shape (n_samples, n_labels)
-    scores : ndarray of shape (n_samples, n_labels)
-    metric : callable
-        ``metric(Y_true, Y_pred) -> float``, greater is better.
-
-    Returns
-    -------
-    thresholds : ndarray of shape (n_labels,)
-    score : float
-        Metric with the returned thresholds.
+    Start from the global micro-F1 threshold; return the thresholds and the score.
     """
     start, _ = best_global_threshold(Y_true, scores)
     thresholds = np.full(scores.shape[1], start)
     Y_pred = (scores >= thresholds).astype(np.int64)
+    # A NaN start (e.g. a metric undefined there) must not block every change.
     best = _call_metric(metric, Y_true, Y_pred)
+    best = -np.inf if np.isnan(best) else best
     levels = np.linspace(0, 1, CALLABLE_GRID_SIZE)
     grid = np.quantile(scores, levels, axis=0, method="inverted_cdf")
     for _ in range(CALLABLE_MAX_ROUNDS):
@@ -364,21 +312,17 @@ def _callable_thresholds(Y_true, scores, metric):
             Y_pred[:, j] = kept
         if best <= start_of_round + _TIE_ATOL:
             break
+    if best == -np.inf:
+        raise ValueError(
+            f"strategy={_callable_name(metric)} returned NaN for every threshold "
+            "tried, so none can be chosen: make the metric return a number for "
+            "any prediction, e.g. pass zero_division=0 to scikit-learn's metrics."
+        )
     return thresholds, best
 
 
 def _call_metric(metric, Y_true, Y_pred):
-    """Evaluate a user metric and check that it returned a number.
-
-    Parameters
-    ----------
-    metric : callable
-    Y_true, Y_pred : ndarray of shape (n_samples, n_labels)
-
-    Returns
-    -------
-    value : float
-    """
+    """Evaluate a user metric, refusing anything but one number."""
     value = metric(Y_true, Y_pred)
     if not isinstance(value, numbers.Real) and not (
         isinstance(value, np.ndarray) and value.ndim == 0

@@ -1,6 +1,6 @@
 """Threshold strategies beyond per-label F-beta.
 
-Pure numpy, built on the cut-point primitives of ``_thresholds``: every
+Pure numpy, built on the cut-point primitives of ``_cut_points``: every
 search below is exact over the thresholds that change a decision on the
 tuning data.
 
@@ -19,11 +19,9 @@ import numbers
 
 import numpy as np
 
-from sklearn_multilabel.thresholds._per_label import (
+from sklearn_multilabel.thresholds._cut_points import (
     _TIE_ATOL,
-    _check_scores,
-    _check_targets,
-    _check_thresholds,
+    FALLBACK_THRESHOLD,
     _cut_thresholds,
     _middle_best_cut,
     _optimise_cuts,
@@ -31,30 +29,17 @@ from sklearn_multilabel.thresholds._per_label import (
     _true_positive_curves,
     _valid_cuts,
 )
+from sklearn_multilabel.thresholds._decoding import (
+    check_scores,
+    check_targets,
+    check_thresholds,
+)
 
 _METRICS = ("micro_f1", "samples_f1", "samples_jaccard")
 
 
 def _check_metric(metric, zero_division):
-    """Validate a global metric name and its zero-division value.
-
-    Parameters
-    ----------
-    metric : str
-        One of "micro_f1", "samples_f1" and "samples_jaccard".
-    zero_division : float
-        Value of a score whose denominator is 0.
-
-    Returns
-    -------
-    zero_division : float
-        The validated value.
-
-    Raises
-    ------
-    ValueError
-        If the metric is unknown or ``zero_division`` is not in [0, 1].
-    """
+    """Refuse an unknown global metric or a ``zero_division`` outside [0, 1]."""
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {_METRICS}; got {metric!r}.")
     if not isinstance(zero_division, numbers.Real) or not 0 <= zero_division <= 1:
@@ -65,21 +50,9 @@ def _check_metric(metric, zero_division):
 
 
 def _set_scores(metric, tp, n_pred, n_pos, zero_division):
-    """Score sets of labels by F1 or Jaccard, element-wise.
+    """F1 or Jaccard (by the suffix of ``metric``) of label sets from their counts.
 
-    Parameters
-    ----------
-    metric : str
-        A name from ``_METRICS``; its suffix selects F1 or Jaccard.
-    tp, n_pred, n_pos : array-like
-        True positives, predicted labels and true labels, broadcastable.
-    zero_division : float
-        Value where the denominator is 0.
-
-    Returns
-    -------
-    values : ndarray
-        F1 or Jaccard of each element.
+    Element-wise; ``zero_division`` where the denominator is 0.
     """
     tp = np.asarray(tp, dtype=np.float64)
     if metric.endswith("f1"):
@@ -91,25 +64,7 @@ def _set_scores(metric, tp, n_pred, n_pos, zero_division):
 
 
 def _score_counts(metric, counts, n_pos, zero_division):
-    """Compute a global metric from per-sample counts.
-
-    Parameters
-    ----------
-    metric : str
-        A name from ``_METRICS``.
-    counts : dict
-        Per-sample true positives "tp" and predicted labels "n_pred", each an
-        ndarray of shape (n_samples,).
-    n_pos : ndarray of shape (n_samples,)
-        True labels of each sample.
-    zero_division : float
-        Value of a score whose denominator is 0.
-
-    Returns
-    -------
-    score : float
-        Micro-F1 of the pooled counts, or the mean of per-sample scores.
-    """
+    """Global metric of per-sample ``counts`` ("tp", "n_pred"), pooled or averaged."""
     tp, n_pred = counts["tp"], counts["n_pred"]
     if metric == "micro_f1":
         tp, n_pred, n_pos = tp.sum(), n_pred.sum(), n_pos.sum()
@@ -117,25 +72,8 @@ def _score_counts(metric, counts, n_pos, zero_division):
 
 
 def _prefix_scores(metric, sorted_y, groups, n_pos, zero_division):
-    """Score every prefix of pairs sorted by decreasing score.
-
-    Parameters
-    ----------
-    metric : str
-        "samples_f1" or "samples_jaccard".
-    sorted_y : ndarray of shape (n_pairs,)
-        0/1 truth of each (sample, label) pair, by decreasing score.
-    groups : ndarray of shape (n_pairs,), dtype int
-        Sample of each pair.
-    n_pos : ndarray of shape (n_samples,)
-        True labels of each sample.
-    zero_division : float
-        Value of a score whose denominator is 0.
-
-    Returns
-    -------
-    values : ndarray of shape (n_pairs + 1,)
-        Metric when the first ``m`` pairs are predicted positive.
+    """Samples-averaged metric when the first ``m`` pairs, sorted by decreasing
+    score, are predicted positive, for every ``m``.
     """
     # Each pair changes only its own sample's score, by an amount that depends
     # on the pairs of that sample ahead of it: count those within each group.
@@ -166,10 +104,8 @@ def best_global_threshold(Y_true, scores, *, metric="micro_f1", zero_division=0.
 
     Parameters
     ----------
-    Y_true : array-like of shape (n_samples, n_labels)
-        Multi-hot indicator matrix of 0/1 true labels.
-    scores : array-like of shape (n_samples, n_labels)
-        Finite scores, higher meaning more likely positive.
+    Y_true, scores : array-like of shape (n_samples, n_labels)
+        Multi-hot 0/1 true labels, and finite scores (higher: more likely).
     metric : {"micro_f1", "samples_f1", "samples_jaccard"}, default="micro_f1"
         Metric to maximise, see the module docstring.
     zero_division : float, default=0.0
@@ -191,7 +127,7 @@ def best_global_threshold(Y_true, scores, *, metric="micro_f1", zero_division=0.
     >>> best_global_threshold(Y_true, scores)
     (0.5, 1.0)
     """
-    Y_true, scores = _check_targets(Y_true, scores)
+    Y_true, scores = check_targets(Y_true, scores)
     zero_division = _check_metric(metric, zero_division)
     n_labels = scores.shape[1]
     order = np.argsort(-scores.ravel(), kind="stable")
@@ -212,26 +148,9 @@ def best_global_threshold(Y_true, scores, *, metric="micro_f1", zero_division=0.
 
 
 def _label_cut_scores(metric, label_y, tp_other, n_pred_other, n_pos, zero_division):
-    """Score every cut of one label, the other labels' decisions fixed.
+    """Global metric of every cut of one label, the other labels' decisions fixed.
 
-    Parameters
-    ----------
-    metric : str
-        A name from ``_METRICS``.
-    label_y : ndarray of shape (n_samples,)
-        0/1 truth of the label, samples by decreasing score of the label.
-    tp_other, n_pred_other : ndarray of shape (n_samples,)
-        True positives and predicted labels of each sample from the other
-        labels, in the same order.
-    n_pos : ndarray of shape (n_samples,)
-        True labels of each sample, in the same order.
-    zero_division : float
-        Value of a score whose denominator is 0.
-
-    Returns
-    -------
-    values : ndarray of shape (n_samples + 1,)
-        Metric when the label is predicted for its top ``k`` samples.
+    All per-sample arrays are ordered by decreasing score of the label.
     """
     if metric == "micro_f1":
         tp = tp_other.sum() + np.concatenate([[0], np.cumsum(label_y)])
@@ -246,23 +165,9 @@ def _label_cut_scores(metric, label_y, tp_other, n_pred_other, n_pos, zero_divis
 
 
 def _ascent_round(Y_true, sorted_scores, order, valid, state, metric, zero_division):
-    """Improve each label's threshold in turn, the others fixed.
+    """Move each label's threshold in turn to its best cut, the others fixed.
 
-    Parameters
-    ----------
-    Y_true : ndarray of shape (n_samples, n_labels)
-        Multi-hot 0/1 targets.
-    sorted_scores, order : ndarray of shape (n_samples, n_labels)
-        Each column's scores in decreasing order, and the sample order.
-    valid : ndarray of shape (n_samples + 1, n_labels), dtype bool
-        Cuts that do not split tied scores.
-    state : dict
-        "thresholds", "Y_pred" (bool), "tp" and "n_pred" (per sample);
-        updated in place.
-    metric : str
-        A name from ``_METRICS``.
-    zero_division : float
-        Value of a score whose denominator is 0.
+    Updates ``state`` ("thresholds", "Y_pred", per-sample "tp", "n_pred") in place.
     """
     n_pos = Y_true.sum(axis=1)
     for j in range(Y_true.shape[1]):
@@ -315,10 +220,8 @@ def coordinate_ascent_thresholds(
 
     Parameters
     ----------
-    Y_true : array-like of shape (n_samples, n_labels)
-        Multi-hot indicator matrix of 0/1 true labels.
-    scores : array-like of shape (n_samples, n_labels)
-        Finite scores, higher meaning more likely positive.
+    Y_true, scores : array-like of shape (n_samples, n_labels)
+        Multi-hot 0/1 true labels, and finite scores (higher: more likely).
     metric : {"micro_f1", "samples_f1", "samples_jaccard"}, default="micro_f1"
         Global metric to maximise, see the module docstring.
     init : float or array-like of shape (n_labels,), default=None
@@ -348,7 +251,7 @@ def coordinate_ascent_thresholds(
     >>> coordinate_ascent_thresholds(Y_true, scores, init=0.5)
     (array([0.5 , 0.15]), 1.0)
     """
-    Y_true, scores = _check_targets(Y_true, scores)
+    Y_true, scores = check_targets(Y_true, scores)
     zero_division = _check_metric(metric, zero_division)
     if not isinstance(n_rounds, numbers.Integral) or n_rounds < 0:
         raise ValueError(f"n_rounds must be a non-negative integer; got {n_rounds!r}.")
@@ -356,7 +259,7 @@ def coordinate_ascent_thresholds(
         init, _ = best_global_threshold(
             Y_true, scores, metric=metric, zero_division=zero_division
         )
-    thresholds = _check_thresholds(init, scores.shape[1]).copy()
+    thresholds = check_thresholds(init, scores.shape[1]).copy()
     Y_true = Y_true.astype(bool)
     Y_pred = scores >= thresholds
     state = {
@@ -379,7 +282,7 @@ def coordinate_ascent_thresholds(
     return state["thresholds"], score
 
 
-def youden_thresholds(Y_true, scores, *, fallback=0.5):
+def youden_thresholds(Y_true, scores, *, fallback=FALLBACK_THRESHOLD):
     """Find per-label thresholds maximising Youden's J, exactly.
 
     Youden's J statistic, ``TPR - FPR``, is the height of the ROC curve above
@@ -393,10 +296,8 @@ def youden_thresholds(Y_true, scores, *, fallback=0.5):
 
     Parameters
     ----------
-    Y_true : array-like of shape (n_samples, n_labels)
-        Multi-hot indicator matrix of 0/1 true labels.
-    scores : array-like of shape (n_samples, n_labels)
-        Finite scores, higher meaning more likely positive.
+    Y_true, scores : array-like of shape (n_samples, n_labels)
+        Multi-hot 0/1 true labels, and finite scores (higher: more likely).
     fallback : float, default=0.5
         Threshold of labels with a single class.
 
@@ -415,7 +316,7 @@ def youden_thresholds(Y_true, scores, *, fallback=0.5):
     >>> youden_thresholds(Y_true, np.array([[0.9], [0.4], [0.6], [0.1]]))
     (array([0.75]), array([0.5]))
     """
-    Y_true, scores = _check_targets(Y_true, scores)
+    Y_true, scores = check_targets(Y_true, scores)
     sorted_scores, true_positives, n_predicted = _true_positive_curves(Y_true, scores)
     n_positives = Y_true.sum(axis=0)
     n_negatives = Y_true.shape[0] - n_positives
@@ -456,7 +357,7 @@ def prevalence_thresholds(scores, prevalence):
     >>> prevalence_thresholds(scores, [0.5, 0.25])
     array([0.5 , 0.55])
     """
-    scores = _check_scores(scores)
+    scores = check_scores(scores)
     n_samples, n_labels = scores.shape
     prevalence = np.broadcast_to(np.asarray(prevalence, dtype=np.float64), n_labels)
     if not np.all((prevalence >= 0) & (prevalence <= 1)):
@@ -511,7 +412,7 @@ def shrink_thresholds(per_label, global_threshold, n_positives, strength):
             f"per_label has shape {per_label.shape}: pass one threshold per label."
         )
     n_labels = per_label.size
-    global_threshold = _check_thresholds(global_threshold, n_labels)
+    global_threshold = check_thresholds(global_threshold, n_labels)
     n_positives = np.asarray(n_positives, dtype=np.float64)
     if n_positives.shape != (n_labels,) or np.any(n_positives < 0):
         raise ValueError(

@@ -24,28 +24,22 @@ from sklearn_multilabel.thresholds._cross_fitting import (
     positive_scores,
     response_method,
 )
-from sklearn_multilabel.thresholds._per_label import decode
+from sklearn_multilabel.thresholds._cut_points import FALLBACK_THRESHOLD
+from sklearn_multilabel.thresholds._decoding import decode
 from sklearn_multilabel.thresholds._search import (
+    DEFAULT_BETA,
     DEFAULT_SHRINKAGE,
+    DEFAULT_STRATEGY,
     STRATEGIES,
     tune_thresholds,
 )
 
 # Thresholds of labels without an optimum, on each response method's scale.
-_FALLBACKS = {"predict_proba": 0.5, "decision_function": 0.0}
+_FALLBACKS = {"predict_proba": FALLBACK_THRESHOLD, "decision_function": 0.0}
 
 
 def _estimator_has(method):
-    """Tell ``available_if`` whether the (fitted) inner estimator has a method.
-
-    Parameters
-    ----------
-    method : str
-
-    Returns
-    -------
-    check : callable
-    """
+    """Tell ``available_if`` whether the (fitted) inner estimator has ``method``."""
 
     def check(self):
         return hasattr(getattr(self, "estimator_", self.estimator), method)
@@ -92,7 +86,7 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         matters, "f1" for macro-F1.
     beta : float, default=1.0
         Weight of recall relative to precision for ``strategy="fbeta"``.
-    shrinkage : float, default=10.0
+    shrinkage : float, default=20.0
         For "f1" and "fbeta": number of positives at which a label's own
         threshold and the global micro-F1 threshold weigh equally, so rare
         labels are pulled toward the global one; 0 disables it.
@@ -177,8 +171,8 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         self,
         estimator,
         *,
-        strategy="f1",
-        beta=1.0,
+        strategy=DEFAULT_STRATEGY,
+        beta=DEFAULT_BETA,
         shrinkage=DEFAULT_SHRINKAGE,
         cv=5,
         refit=True,
@@ -249,21 +243,7 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         return self
 
     def _cross_fit(self, X, y, method):
-        """Collect out-of-fold scores and the estimator ``predict`` will use.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ndarray or sparse matrix
-            Target as the inner estimator is fitted on.
-        method : {"predict_proba", "decision_function"}
-
-        Returns
-        -------
-        estimator : estimator instance
-        scores : ndarray of shape (n_samples, n_labels)
-            NaN for rows no fold tested.
-        """
+        """Out-of-fold scores (NaN for untested rows) and the estimator predicting."""
         n_splits = self.cv if isinstance(self.cv, Integral) else self.cv.get_n_splits()
         if not self.refit and n_splits != 1:
             raise ValueError(
@@ -285,18 +265,9 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         """Number of features seen by the inner estimator during fit."""
         return self.estimator_.n_features_in_
 
-    def _scores(self, X):
-        """Per-label scores of the inner estimator, on the thresholds' scale.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples, n_labels)
-        """
-        raw = getattr(self.estimator_, self._response_method)(X)
+    def _scores(self, X, method=None):
+        """Inner estimator's per-label scores by ``method`` (None: the tuned one)."""
+        raw = getattr(self.estimator_, method or self._response_method)(X)
         return positive_scores(
             raw,
             binary=self._binary,
@@ -345,11 +316,7 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
             a 1-D binary target, shape (n_samples, 2).
         """
         check_is_fitted(self)
-        proba = positive_scores(
-            self.estimator_.predict_proba(X),
-            binary=self._binary,
-            classes=getattr(self.estimator_, "classes_", None),
-        )
+        proba = self._scores(X, "predict_proba")
         if self._binary:
             return np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
         return proba
@@ -368,9 +335,7 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
             For a 1-D binary target, shape (n_samples,).
         """
         check_is_fitted(self)
-        scores = positive_scores(
-            self.estimator_.decision_function(X), binary=self._binary
-        )
+        scores = self._scores(X, "decision_function")
         return scores[:, 0] if self._binary else scores
 
     def __sklearn_tags__(self):
@@ -393,25 +358,7 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
 
 
 def _check_target(tuner, X, y):
-    """Validate the target and encode it for tuning.
-
-    Parameters
-    ----------
-    tuner : MultiLabelThresholdTuner
-        For the error messages.
-    X : array-like
-    y : object
-        Target as passed to ``fit``.
-
-    Returns
-    -------
-    y : ndarray or sparse matrix
-        Target to fit the inner estimator on; 1-D for a binary target.
-    Y : ndarray of shape (n_samples, n_labels), dtype int64
-        0/1 indicator matrix to tune on.
-    classes : ndarray
-    binary : bool
-    """
+    """Validate ``y``: the target to fit on, its 0/1 int64 matrix, classes, binary."""
     if y is None:
         raise ValueError(
             f"{type(tuner).__name__} requires y to be passed, but the target y "

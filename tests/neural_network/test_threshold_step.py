@@ -90,8 +90,18 @@ def test_label_count_bounds(split, min_labels, max_labels):
 def test_min_labels_above_label_count(split):
     """Check that impossible label bounds are refused at fit."""
     X, Y, _, _ = split
-    with pytest.raises(ValueError, match="min_labels=6.*5 labels"):
+    with pytest.raises(
+        ValueError, match="min_labels=6 exceeds the number of labels, 5"
+    ):
         MultiLabelNNClassifier(**FAST, min_labels=6).fit(X, Y)
+
+
+def test_fixed_threshold_with_nan_is_refused(split):
+    """Check that a NaN among fixed thresholds is refused at fit, naming it."""
+    X, Y, _, _ = split
+    threshold = [0.5, np.nan, 0.5, 0.5, 0.5]
+    with pytest.raises(ValueError, match=r"threshold contains NaN \(label 1\)"):
+        MultiLabelNNClassifier(**FAST, threshold=threshold).fit(X, Y)
 
 
 def test_thresholds_can_be_set_by_hand(split):

@@ -5,6 +5,7 @@ from functools import partial
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -17,43 +18,36 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 
+from sklearn_multilabel import MultiLabelNNClassifier
 from sklearn_multilabel.thresholds._cross_fitting import (
     fold_splits,
     out_of_fold_scores,
     positive_scores,
 )
-from sklearn_multilabel.thresholds._per_label import (
-    apply_thresholds,
-    best_fbeta_thresholds,
-)
+from sklearn_multilabel.thresholds._cut_points import best_fbeta_thresholds
+from sklearn_multilabel.thresholds._decoding import apply_thresholds
 from sklearn_multilabel.thresholds._search import (
     CALLABLE_GRID_SIZE,
+    DEFAULT_BETA,
+    DEFAULT_SHRINKAGE,
+    DEFAULT_STRATEGY,
     STRATEGIES,
+    fixed_thresholds,
+    is_strategy,
     tune_thresholds,
 )
 from sklearn_multilabel.thresholds._strategies import (
     best_global_threshold,
     shrink_thresholds,
 )
+from sklearn_multilabel.thresholds._tuner import MultiLabelThresholdTuner
 
 SETTINGS = settings(max_examples=60, deadline=None)
 
 
 @st.composite
 def _problems(draw, max_side=8):
-    """Draw 0/1 targets and often-tied scores of the same shape.
-
-    Parameters
-    ----------
-    draw : callable
-        Hypothesis draw function.
-    max_side : int, default=8
-        Largest number of samples or labels.
-
-    Returns
-    -------
-    Y_true, scores : ndarray of shape (n_samples, n_labels)
-    """
+    """Draw 0/1 targets and often-tied scores in [0, 1] of one shape."""
     shape = draw(hnp.array_shapes(min_dims=2, max_dims=2, max_side=max_side))
     Y_true = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, 1)))
     elements = st.integers(0, 4).map(lambda k: k / 4) | st.floats(0, 1)
@@ -61,17 +55,7 @@ def _problems(draw, max_side=8):
 
 
 def _random_problem(seed, n_samples=60, n_labels=4):
-    """Targets with one rare label and scores correlated with them.
-
-    Parameters
-    ----------
-    seed : int
-    n_samples, n_labels : int, default=60, 4
-
-    Returns
-    -------
-    Y_true, scores : ndarray of shape (n_samples, n_labels)
-    """
+    """Targets with one rare label, and scores correlated with them."""
     rng = np.random.default_rng(seed)
     rates = np.linspace(0.5, 0.05, n_labels)
     Y_true = (rng.random((n_samples, n_labels)) < rates).astype(int)
@@ -245,6 +229,78 @@ def test_callable_strategy_must_return_a_number():
     per_label = partial(f1_score, average=None)
     with pytest.raises(ValueError, match="must return one number"):
         tune_thresholds(Y_true, scores, per_label)
+
+
+def test_callable_strategy_returning_nan_everywhere_is_refused():
+    """Check that a metric NaN at every cut raises, naming the metric."""
+    Y_true, scores = _random_problem(8)
+
+    def undefined_metric(Y_true, Y_pred):
+        return np.nan
+
+    with pytest.raises(ValueError, match="strategy=undefined_metric returned NaN"):
+        tune_thresholds(Y_true, scores, undefined_metric)
+
+
+def test_callable_strategy_nan_at_the_start_does_not_block_the_search():
+    """Check that a metric NaN at the starting thresholds still gets tuned."""
+    Y_true, scores = _random_problem(9)
+    start, _ = best_global_threshold(Y_true, scores)
+    macro = partial(f1_score, average="macro", zero_division=0)
+
+    def nan_at_start(Y_true, Y_pred):
+        at_start = np.array_equal(Y_pred, apply_thresholds(scores, start))
+        return np.nan if at_start else macro(Y_true, Y_pred)
+
+    search = tune_thresholds(Y_true, scores, nan_at_start)
+    assert np.isfinite(search.score)
+    assert not np.array_equal(search.thresholds, np.full(scores.shape[1], start))
+
+
+def test_sparse_targets_tune_like_dense_ones():
+    """Check that tune_thresholds accepts a sparse indicator matrix."""
+    Y_true, scores = _random_problem(10)
+    dense = tune_thresholds(Y_true, scores)
+    sparse = tune_thresholds(sp.csr_matrix(Y_true.astype(np.uint8)), scores)
+    assert_array_equal(sparse.thresholds, dense.thresholds)
+
+
+def test_classifier_and_tuner_share_the_threshold_defaults():
+    """Check that both estimators take strategy, beta and shrinkage from _search."""
+    tuner = MultiLabelThresholdTuner(LogisticRegression())
+    clf = MultiLabelNNClassifier()
+    assert tuner.strategy == clf.threshold == DEFAULT_STRATEGY == "f1"
+    assert tuner.beta == clf.beta == DEFAULT_BETA
+    assert tuner.shrinkage == clf.threshold_shrinkage == DEFAULT_SHRINKAGE == 20
+
+
+@pytest.mark.parametrize("threshold", ["f1", "micro_f1", partial(f1_score)])
+def test_strategies_fix_no_threshold(threshold):
+    """Check that strategy names and callables ask for tuning."""
+    assert is_strategy(threshold)
+    assert fixed_thresholds(threshold, 3) is None
+
+
+def test_fixed_thresholds_spread_a_single_number():
+    """Check that one probability is fixed for every label."""
+    assert not is_strategy(0.3)
+    assert_array_equal(fixed_thresholds(0.3, 3), [0.3, 0.3, 0.3])
+    assert_array_equal(fixed_thresholds([0.1, 0.9], 2), [0.1, 0.9])
+
+
+@pytest.mark.parametrize(
+    "threshold, err_msg",
+    [
+        ([0.5, 0.5], r"threshold has shape \(2,\) but y has 3 labels"),
+        ([0.5, np.nan, 0.5], r"threshold contains NaN \(label 1\)"),
+        ([0.5, 1.5, 0.5], r"threshold has values in \[0.5, 1.5\]"),
+        (-0.1, r"one probability in \[0, 1\] per label"),
+    ],
+)
+def test_fixed_thresholds_invalid(threshold, err_msg):
+    """Check that fixed thresholds must be one probability per label."""
+    with pytest.raises(ValueError, match=err_msg):
+        fixed_thresholds(threshold, 3)
 
 
 @pytest.mark.parametrize("strategy", ["F1", "macro", None])

@@ -8,7 +8,7 @@ from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics import f1_score, jaccard_score, roc_curve
 
-from sklearn_multilabel.thresholds._per_label import apply_thresholds
+from sklearn_multilabel.thresholds._decoding import apply_thresholds
 from sklearn_multilabel.thresholds._strategies import (
     best_global_threshold,
     coordinate_ascent_thresholds,
@@ -22,22 +22,7 @@ METRICS = ["micro_f1", "samples_f1", "samples_jaccard"]
 
 
 def _metric_reference(Y_true, Y_pred, metric, zero_division):
-    """Compute a global metric with plain numpy.
-
-    Parameters
-    ----------
-    Y_true, Y_pred : ndarray of shape (n_samples, n_labels)
-        0/1 true and predicted labels.
-    metric : str
-        "micro_f1", "samples_f1" or "samples_jaccard".
-    zero_division : float
-        Value where a denominator is 0.
-
-    Returns
-    -------
-    score : float
-        The metric.
-    """
+    """A global metric (pooled micro-F1, or averaged over samples) in plain numpy."""
     axis = None if metric == "micro_f1" else 1
     tp = np.sum((Y_true == 1) & (Y_pred == 1), axis=axis)
     union = np.sum((Y_true == 1) | (Y_pred == 1), axis=axis)
@@ -48,22 +33,7 @@ def _metric_reference(Y_true, Y_pred, metric, zero_division):
 
 
 def _random_problem(seed, n_samples=40, n_labels=5):
-    """Draw targets and correlated, partly tied scores.
-
-    Parameters
-    ----------
-    seed : int
-        Seed of the generator.
-    n_samples, n_labels : int, default=40, 5
-        Shape.
-
-    Returns
-    -------
-    Y_true : ndarray of shape (n_samples, n_labels)
-        Multi-hot targets.
-    scores : ndarray of shape (n_samples, n_labels)
-        Scores rounded to two decimals.
-    """
+    """Targets and correlated scores rounded to two decimals (so partly tied)."""
     rng = np.random.default_rng(seed)
     Y_true = (rng.random((n_samples, n_labels)) < 0.3).astype(int)
     scores = np.round(0.4 * Y_true + 0.8 * rng.random(Y_true.shape), 2)
@@ -72,22 +42,7 @@ def _random_problem(seed, n_samples=40, n_labels=5):
 
 @st.composite
 def _problems(draw, max_side=8):
-    """Draw a 0/1 target matrix and a score matrix, scores often tied.
-
-    Parameters
-    ----------
-    draw : callable
-        Hypothesis draw function.
-    max_side : int, default=8
-        Largest number of samples or labels.
-
-    Returns
-    -------
-    Y_true : ndarray of shape (n_samples, n_labels), dtype int64
-        Multi-hot targets.
-    scores : ndarray of shape (n_samples, n_labels), dtype float64
-        Scores.
-    """
+    """Draw 0/1 targets and often-tied scores in [-10, 10] of one shape."""
     shape = draw(hnp.array_shapes(min_dims=2, max_dims=2, max_side=max_side))
     Y_true = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, 1)))
     elements = st.integers(0, 5).map(float) | st.floats(-10, 10)
@@ -155,18 +110,8 @@ def test_best_global_threshold_can_predict_nothing():
 
 
 def _check_coordinate_ascent(Y_true, scores, metric, zero_division, init):
-    """Assert that coordinate ascent improves on init and is coordinate-optimal.
-
-    Parameters
-    ----------
-    Y_true, scores : ndarray of shape (n_samples, n_labels)
-        Targets and scores.
-    metric : str
-        Global metric.
-    zero_division : float
-        Value where a denominator is 0.
-    init : ndarray of shape (n_labels,)
-        Starting thresholds.
+    """Assert the reported score, no loss to ``init``, and that no single
+    label's threshold move improves the result.
     """
     thresholds, score = coordinate_ascent_thresholds(
         Y_true,

@@ -23,7 +23,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_multilabel import MultiLabelNNClassifier
 from sklearn_multilabel.thresholds._cross_fitting import fold_splits, out_of_fold_scores
-from sklearn_multilabel.thresholds._per_label import decode
+from sklearn_multilabel.thresholds._decoding import decode
 from sklearn_multilabel.thresholds._search import tune_thresholds
 from sklearn_multilabel.thresholds._tuner import MultiLabelThresholdTuner
 
