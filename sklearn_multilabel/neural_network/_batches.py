@@ -114,17 +114,7 @@ def as_row_major(X):
 
 
 def batch_slices(n_samples, batch_size):
-    """Yield consecutive slices covering ``range(n_samples)``.
-
-    Parameters
-    ----------
-    n_samples : int
-    batch_size : int
-
-    Yields
-    ------
-    rows : slice
-    """
+    """Yield consecutive slices of ``batch_size`` rows covering ``range(n_samples)``."""
     for start in range(0, n_samples, batch_size):
         yield slice(start, min(start + batch_size, n_samples))
 

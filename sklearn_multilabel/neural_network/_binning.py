@@ -18,12 +18,10 @@ from sklearn_multilabel.neural_network._row_weights import positive_weight_rows
 QUANTILE_BLOCK_BYTES = 2**26
 
 
-# ``n_bins="auto"`` on dense rows (chosen in benchmarks/search_ensemble.py).
+# ``n_bins="auto"`` on dense rows (the evidence is in docs/design.md).
 AUTO_N_BINS = 8
-# "auto" keeps ``n_features * (n_bins + 1)`` within this. The widest input
-# the default was chosen on is scene's (294 features, 2,646 encoded columns);
-# an epoch costs 7 times the raw features' at 1,000 features with 8 bins
-# (benchmarks/bench_bins_width.py).
+# "auto" keeps ``n_features * (n_bins + 1)`` within this: wider than any input
+# the default was chosen on, and an encoded epoch grows with the columns.
 AUTO_MAX_INPUTS = 3000
 # One bin would only repeat each feature, clipped to its training range.
 AUTO_MIN_BINS = 2

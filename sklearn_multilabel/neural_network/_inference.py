@@ -20,8 +20,8 @@ PREDICT_BATCH_SIZE = 4096
 class CompiledForward:
     """A network's Keras forward pass, traced once for any batch size.
 
-    ``model.predict`` rebuilds its data pipeline on every call (about 90 ms for
-    one row); a traced function with a free batch dimension is traced once.
+    ``model.predict`` rebuilds its data pipeline on every call; a traced
+    function with a free batch dimension is traced once.
 
     Parameters
     ----------
@@ -64,16 +64,7 @@ class CompiledForward:
         ).numpy()
 
     def __call__(self, batch):
-        """Return the logits of one batch.
-
-        Parameters
-        ----------
-        batch : ndarray or CSR matrix of shape (n_rows, n_features)
-
-        Returns
-        -------
-        logits : ndarray of shape (n_rows, n_labels), float32
-        """
+        """Return the float32 logits of one batch of dense or CSR rows."""
         return self._call(batch)
 
 
@@ -128,17 +119,10 @@ class NumpyForward:
         return self._layers[dtype]
 
     def __call__(self, batch):
-        """Return the logits of one batch.
+        """Return the logits of one batch of dense or sparse rows.
 
-        Parameters
-        ----------
-        batch : ndarray or sparse matrix of shape (n_rows, n_features)
-
-        Returns
-        -------
-        logits : ndarray of shape (n_rows, n_labels)
-            float32 for float32 rows, float64 otherwise; NaN on the rows
-            where a hidden layer overflowed.
+        float32 for float32 rows, float64 otherwise; NaN on the rows where a
+        hidden layer overflowed.
         """
         dtype = np.dtype(np.float32 if batch.dtype == np.float32 else np.float64)
         hidden = batch if batch.dtype == dtype else batch.astype(dtype)

@@ -81,6 +81,7 @@ def make_loss(
         shape (batch_size,). The per-sample mean over labels ``l_i`` is
         reduced to ``sum(w_i * l_i) / sum(w_i)`` (0 if every weight is 0), or
         to its mean without weights. The result has the dtype of ``logits``.
+        Its ``params`` attribute holds the validated parameters it reads.
 
     Raises
     ------
@@ -99,13 +100,7 @@ def make_loss(
     0.1733
     """
     params = _check_loss_params(
-        name,
-        pos_weight=pos_weight,
-        gamma=gamma,
-        alpha=alpha,
-        gamma_pos=gamma_pos,
-        gamma_neg=gamma_neg,
-        clip=clip,
+        name, pos_weight, gamma, alpha, gamma_pos, gamma_neg, clip
     )
     terms = partial(_KERAS_TERMS[name], **params)
 
@@ -123,23 +118,12 @@ def make_loss(
         )
 
     loss.__name__ = name
+    loss.params = params
     return loss
 
 
-def loss_numpy(
-    name,
-    Y,
-    logits,
-    *,
-    sample_weight=None,
-    pos_weight=None,
-    gamma=2.0,
-    alpha=None,
-    gamma_pos=0.0,
-    gamma_neg=4.0,
-    clip=0.05,
-):
-    """The value of ``make_loss(name, ...)(Y, logits, sample_weight)``, in numpy.
+def loss_numpy(name, Y, logits, *, sample_weight=None, **params):
+    """The value of ``make_loss(name, **params)(Y, logits, sample_weight)``, in numpy.
 
     Computed in float64 with the same stable formulas.
 
@@ -150,13 +134,9 @@ def loss_numpy(
         0/1 targets.
     logits : array-like of shape (n_samples, n_labels)
     sample_weight : array-like of shape (n_samples,), default=None
-    pos_weight : array-like of shape (n_labels,), default=None
-    gamma : float, default=2.0
-    alpha : float in [0, 1], default=None
-    gamma_pos : float, default=0.0
-    gamma_neg : float, default=4.0
-    clip : float in [0, 1), default=0.05
-        See :func:`make_loss`.
+    **params : dict
+        The keyword arguments of :func:`make_loss` (``pos_weight``,
+        ``gamma``, ...), with its defaults.
 
     Returns
     -------
@@ -167,15 +147,7 @@ def loss_numpy(
     ValueError
         If ``name`` or a parameter is invalid, or the shapes disagree.
     """
-    params = _check_loss_params(
-        name,
-        pos_weight=pos_weight,
-        gamma=gamma,
-        alpha=alpha,
-        gamma_pos=gamma_pos,
-        gamma_neg=gamma_neg,
-        clip=clip,
-    )
+    params = make_loss(name, **params).params
     Y = np.asarray(Y, dtype=np.float64)
     logits = np.asarray(logits, dtype=np.float64)
     if Y.ndim != 2 or Y.shape != logits.shape:
@@ -183,9 +155,10 @@ def loss_numpy(
             f"Y has shape {Y.shape} and logits {logits.shape}: pass two arrays "
             "of the same shape (n_samples, n_labels)."
         )
-    if pos_weight is not None and params["pos_weight"].shape[0] != Y.shape[1]:
+    pos_weight = params["pos_weight"]
+    if pos_weight is not None and pos_weight.shape[0] != Y.shape[1]:
         raise ValueError(
-            f"pos_weight has {params['pos_weight'].shape[0]} values for "
+            f"pos_weight has {pos_weight.shape[0]} values for "
             f"{Y.shape[1]} labels: pass one weight per label."
         )
     per_sample = np.mean(_NUMPY_TERMS[name](Y, logits, **params), axis=1)
@@ -222,9 +195,8 @@ def balanced_pos_weight(Y, max_weight=10.0):
         ``w`` makes each positive count as ``w`` negatives: a label with a
         handful of positives and a large weight lets those few rows dominate
         its gradient and makes batch losses noisy, while the threshold step
-        corrects what mild weighting leaves. 10 leaves the labels of scene and
-        emotions (ratios 1.3 to 6.3) unclipped and caps only the two rarest
-        labels of yeast (ratios 14 and 70).
+        corrects what mild weighting leaves: 10 caps only labels rarer than
+        about one row in eleven.
 
     Returns
     -------
@@ -314,25 +286,11 @@ def binary_crossentropy_numpy(Y, logits, pos_weight=None):
     return float(np.mean(_bce_terms_numpy(Y, logits, pos_weight)))
 
 
-def _check_loss_params(name, *, pos_weight, gamma, alpha, gamma_pos, gamma_neg, clip):
+def _check_loss_params(name, pos_weight, gamma, alpha, gamma_pos, gamma_neg, clip):
     """Validate the loss name and parameters; return those the loss reads.
 
-    Parameters
-    ----------
-    name : str
-    pos_weight, gamma, alpha, gamma_pos, gamma_neg, clip
-        See :func:`make_loss`.
-
-    Returns
-    -------
-    params : dict
-        ``pos_weight`` as a float64 array or None, plus the parameters listed
-        for ``name`` in ``_LOSS_PARAMETERS``.
-
-    Raises
-    ------
-    ValueError
-        Naming the offending parameter, its valid range and the received value.
+    ``pos_weight`` comes back as a float64 array (or None); errors name the
+    parameter, its valid range and the value received.
     """
     if name not in LOSSES:
         raise ValueError(

@@ -3,8 +3,7 @@
 This is the only module that builds Keras layers.
 """
 
-import contextlib
-import random
+import warnings
 
 import keras
 import numpy as np
@@ -104,33 +103,16 @@ def build_default_network(
 
 
 def takes_sparse_input(model):
-    """Whether ``model`` was built to take sparse feature batches.
-
-    Parameters
-    ----------
-    model : keras.Model
-
-    Returns
-    -------
-    sparse : bool
-    """
+    """Whether ``model`` was built to take sparse feature batches."""
     return bool(getattr(model.inputs[0], "sparse", False))
 
 
 def _initialise_from_numpy(model, seed):
     """Give every Dense layer Glorot-uniform kernels drawn by numpy, zero biases.
 
-    Keras' seeded initializers draw from each backend's own generator, so the
-    same seed gives other weights on TensorFlow, JAX and PyTorch; numpy's
-    generator makes the starting network, and so the trained one up to float32
-    rounding, the same on every backend. The layers keep their seeded Keras
-    initializers, which a clone of the model uses.
-
-    Parameters
-    ----------
-    model : keras.Model
-        Built network.
-    seed : int
+    Keras' seeded initializers draw from each backend's own generator; numpy's
+    makes the starting network the same on every backend (the layers keep
+    their seeded Keras initializers, which a clone of the model uses).
     """
     rng = np.random.default_rng(seed)
     for layer in model.layers:
@@ -150,11 +132,17 @@ def _initialise_from_numpy(model, seed):
 
 
 def build_custom_network(builder, meta):
-    """Call a user's network builder and check that it returns logits.
+    """Call a user's network builder; return a fresh, seeded copy giving logits.
 
-    Layers created without an explicit seed draw one from Python's global
-    ``random``; seeding it for the duration of the call, then restoring it,
-    makes such builders repeatable without leaking state into the caller.
+    The model the builder returns is never trained or edited: it is cloned
+    layer by layer, and every seed its layers leave unset (initializers,
+    dropout and other random layers) is drawn from ``meta["random_state"]``,
+    so fits repeat without Python's global ``random`` being read or
+    reseeded, and a builder may return the same model at every call. The
+    copy starts from its initializers: weights the builder set are not kept.
+    A model whose layers Keras cannot rebuild from their config is trained
+    as returned, with a warning, since its unseeded layers cannot follow
+    ``random_state``.
 
     Parameters
     ----------
@@ -166,47 +154,104 @@ def build_custom_network(builder, meta):
     Returns
     -------
     model : keras.Model
-        The model, its sigmoid output (if any) replaced by logits.
+        The copy, its sigmoid output (if any) replaced by logits.
+
+    Raises
+    ------
+    TypeError
+        If the builder does not return a Sequential or functional
+        ``keras.Model``.
+    ValueError
+        If the output is not one logit (or sigmoid) per label, or a model
+        that cannot be cloned ends in a sigmoid.
     """
-    with _seeded_python_random(meta["random_state"]):
-        model = builder(meta)
-        if not isinstance(model, keras.Model):
-            raise TypeError(
-                f"build_network must return a keras.Model; got {type(model).__name__}."
+    model = builder(meta)
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"build_network must return a keras.Model; got {type(model).__name__}."
+        )
+    copy, reason = _seeded_clone(model, meta["random_state"])
+    if copy is None:
+        warnings.warn(
+            f"build_network returned a model Keras cannot clone ({reason}): it "
+            "is trained in place, and its layers created without a seed do not "
+            "follow random_state. Return a Sequential or functional model of "
+            "layers with a get_config, or seed every layer, for repeatable fits.",
+            UserWarning,
+            stacklevel=4,
+        )
+        copy = model
+    if not copy.built:
+        copy.build((None, meta["n_features_in"]))
+    activation = _output_activation(copy, meta["n_labels"], meta["n_features_in"])
+    if activation == "sigmoid":
+        if copy is model:
+            raise ValueError(
+                "The model returned by build_network ends in a sigmoid and "
+                "cannot be cloned, so its output cannot be turned into logits "
+                f"without editing your model: end it with Dense({meta['n_labels']}) "
+                "with no activation."
             )
-        if not model.built:
-            model.build((None, meta["n_features_in"]))
-    return as_logits_model(model, meta["n_labels"], meta["n_features_in"])
+        copy.layers[-1].activation = keras.activations.linear
+    return copy
 
 
-@contextlib.contextmanager
-def _seeded_python_random(seed):
-    """Seed Python's ``random`` inside the block and restore its state after.
+def _seeded_clone(model, random_state):
+    """Clone ``model``, every unset seed drawn from ``random_state``.
 
-    Parameters
-    ----------
-    seed : int
+    Returns ``(clone, None)``, or ``(None, reason)`` when a layer cannot be
+    rebuilt from its config; refuses a subclassed model (``TypeError``).
     """
-    state = random.getstate()
-    random.seed(seed)
+    from keras.src.models.functional import Functional
+    from keras.src.utils.naming import uniquify
+
+    rng = np.random.default_rng(random_state)
+
+    def seeded(config):
+        if isinstance(config, dict):
+            return {
+                key: int(rng.integers(1, 2**31 - 1))
+                if key == "seed" and value is None
+                else seeded(value)
+                for key, value in config.items()
+            }
+        if isinstance(config, list):
+            return [seeded(value) for value in config]
+        return config
+
+    def clone_layer(layer):
+        try:
+            return layer.__class__.from_config(seeded(layer.get_config()))
+        except (TypeError, ValueError, NotImplementedError) as error:
+            raise _NotRebuildable(
+                f"its {type(layer).__name__} layer cannot be rebuilt from its "
+                "get_config()"
+            ) from error
+
+    if not isinstance(model, (keras.Sequential, Functional)):
+        raise TypeError(
+            "build_network must return a Sequential or functional keras.Model, "
+            "which is copied with its layers seeded from random_state; got a "
+            f"subclassed {type(model).__name__}. Build the same layers with "
+            "keras.Sequential or keras.Model(inputs, outputs)."
+        )
     try:
-        yield
-    finally:
-        random.setstate(state)
+        clone = keras.models.clone_model(
+            model, clone_function=clone_layer, recursive=True
+        )
+    except _NotRebuildable as error:
+        return None, str(error)
+    # A name of its own: a fold ensemble averages several copies in one model.
+    clone.name = uniquify(model.name)
+    return clone, None
+
+
+class _NotRebuildable(Exception):
+    """A layer of a user's network that its own config cannot rebuild."""
 
 
 def _output_shape(model, n_features):
-    """Return the shape of a built model's single output, or None.
-
-    Parameters
-    ----------
-    model : keras.Model
-    n_features : int
-
-    Returns
-    -------
-    shape : tuple or None
-    """
+    """Return the shape of a built model's single output, or None."""
     outputs = getattr(model, "outputs", None)
     if outputs and len(outputs) == 1:
         return tuple(outputs[0].shape)
@@ -216,29 +261,10 @@ def _output_shape(model, n_features):
     return tuple(shape) if isinstance(shape, tuple) else None
 
 
-def as_logits_model(model, n_labels, n_features):
-    """Check a network's output and make it return logits.
+def _output_activation(model, n_labels, n_features):
+    """Check a built network's output; return ``"linear"`` or ``"sigmoid"``.
 
-    Parameters
-    ----------
-    model : keras.Model
-        Built model whose last layer outputs logits or sigmoid probabilities.
-    n_labels : int
-        Number of labels in the target.
-    n_features : int
-        Number of input features.
-
-    Returns
-    -------
-    model : keras.Model
-        The same model; a final sigmoid is switched to a linear activation so
-        that the loss is computed from logits.
-
-    Raises
-    ------
-    ValueError
-        If the output uses softmax, another activation, or has the wrong
-        number of units.
+    A wrong number of outputs, softmax or another activation raises.
     """
     output_shape = _output_shape(model, n_features)
     if output_shape is None or len(output_shape) != 2 or output_shape[-1] != n_labels:
@@ -254,14 +280,12 @@ def as_logits_model(model, n_labels, n_features):
     name = getattr(activation, "__name__", "linear" if activation is None else "")
     if name in {"softmax", "log_softmax"}:
         raise ValueError(SOFTMAX_MESSAGE)
-    if name == "sigmoid":
-        last.activation = keras.activations.linear
-    elif name != "linear":
+    if name not in {"sigmoid", "linear"}:
         raise ValueError(
             f"The network's output layer uses the activation {name!r}; end it "
             f"with Dense({n_labels}) with no activation (logits) or a sigmoid."
         )
-    return model
+    return name
 
 
 def average_networks(models):
@@ -321,19 +345,9 @@ class NetworkAverage:
         self._default = None
 
     def add(self, model, layers=None):
-        """Add one trained network.
+        """Add one trained network (``layers``: its ``dense_stack``, if made).
 
-        Parameters
-        ----------
-        model : keras.Model
-        layers : list of tuple (kernel, bias, activation), default=None
-            ``dense_stack(model)`` of a default network, when the caller
-            already made it.
-
-        Raises
-        ------
-        ValueError
-            If default and custom networks are mixed.
+        Default and custom networks cannot be mixed (``ValueError``).
         """
         default = model.name == DEFAULT_NETWORK_NAME
         if self._input is None:
@@ -385,12 +399,7 @@ class NetworkAverage:
             merged_kernel[row_block] = kernel / self.n_networks
 
     def model(self):
-        """Return the averaging network, once every network is added.
-
-        Returns
-        -------
-        model : keras.Model
-        """
+        """Return the averaging network, once every network is added."""
         if self._n_added != self.n_networks:
             raise ValueError(
                 f"{self._n_added} of {self.n_networks} networks were added."
@@ -429,11 +438,6 @@ def _assign_in_blocks(variable, array):
 
     On TensorFlow each block is written in place, so a wide kernel is not
     held twice; other backends take the whole array.
-
-    Parameters
-    ----------
-    variable : keras.Variable
-    array : ndarray of shape (n_rows, n_columns)
     """
     if keras.backend.backend() != "tensorflow":
         variable.assign(array)

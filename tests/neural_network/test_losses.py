@@ -343,12 +343,21 @@ def test_zero_sample_weight_drops_rows(name):
 
 
 def test_loss_numpy_shares_the_defaults_of_make_loss():
-    """Check that both entry points have the same parameters and defaults."""
-    keras_params = inspect.signature(make_loss).parameters
-    numpy_params = inspect.signature(loss_numpy).parameters
-    for param in keras_params.values():
-        if param.name != "name":
-            assert numpy_params[param.name].default == param.default
+    """Check that loss_numpy without parameters uses make_loss's defaults and
+    refuses a parameter make_loss does not take."""
+    rng = np.random.default_rng(0)
+    Y = (rng.random((6, 3)) < 0.5).astype(float)
+    logits = rng.normal(size=(6, 3))
+    for name in LOSSES:
+        defaults = {
+            param.name: param.default
+            for param in inspect.signature(make_loss).parameters.values()
+            if param.name != "name"
+        }
+        assert loss_numpy(name, Y, logits) == loss_numpy(name, Y, logits, **defaults)
+    assert loss_numpy("focal", Y, logits) != loss_numpy("focal", Y, logits, gamma=0)
+    with pytest.raises(TypeError, match="gama"):
+        loss_numpy("focal", Y, logits, gama=1.0)
 
 
 def test_balanced_pos_weight_on_a_small_matrix():

@@ -204,7 +204,7 @@ def test_fit_changes_no_global_setting(multilabel_data, params):
     params = dict(params)
     diverges = params.pop("diverges", False)
     if params.get("build_network") == "custom":
-        from .test_network import build_logits
+        from .test_network import build_seeded as build_logits
 
         params["build_network"] = build_logits
     MultiLabelNNClassifier(**{**FAST, "max_iter": 2}).fit(X, Y)  # TensorFlow loaded

@@ -16,7 +16,9 @@ def test_several_batches_per_call_train_the_same_network(multilabel_data, monkey
     X, Y = multilabel_data
     params = {**FAST, "batch_size": 8, "max_iter": 5, "dropout": 0.2}
     looped = MultiLabelNNClassifier(**params).fit(X, Y)
-    monkeypatch.setattr(_training, "MAX_BATCHES_PER_CALL", 10**6)
+    from sklearn_multilabel.neural_network.training import _tensorflow_step
+
+    monkeypatch.setattr(_tensorflow_step, "MAX_BATCHES_PER_CALL", 10**6)
     one_by_one = MultiLabelNNClassifier(**params).fit(X, Y)
     assert_allclose(
         looped.predict_proba(X), one_by_one.predict_proba(X), rtol=1e-5, atol=1e-6
@@ -36,7 +38,9 @@ def test_several_batches_per_call_are_capped_by_bytes(monkeypatch):
 
     monkeypatch.setattr(_training, "_run_epoch", recording)
     # One densified batch may hold 8 rows x 100 float32 features.
-    monkeypatch.setattr(_training, "DENSE_BATCH_BYTES", 4 * 8 * 100)
+    from sklearn_multilabel.neural_network.training import _tensorflow_step
+
+    monkeypatch.setattr(_tensorflow_step, "DENSE_BATCH_BYTES", 4 * 8 * 100)
     rng = np.random.default_rng(0)
     Y = (rng.random((600, 2)) < 0.3).astype(int)
     for n_features, expected in ((4, 16), (20, 5), (100, 1)):
@@ -107,14 +111,12 @@ def test_row_block_adam_equals_dense_adam(monkeypatch, l2):
     kernel = keras.Variable(w0)
     kernel.regularizer = keras.regularizers.L2(l2) if l2 else None
     m, v = tf.Variable(m0), tf.Variable(v0)
-    alpha, constants = 0.01, (0.9, 0.999, 1e-7)
+    alpha = 0.01
 
     @tf.function
     def update():
         gradient = tf.IndexedSlices(tf.constant(values), tf.constant(indices))
-        _row_blocks.adam_in_row_blocks(
-            kernel, gradient, m, v, tf.constant(alpha), constants
-        )
+        _row_blocks.adam_in_row_blocks(kernel, gradient, m, v, tf.constant(alpha))
 
     update()
     gradient = np.zeros_like(w0)
@@ -141,3 +143,185 @@ def test_initial_kernel_drawn_in_blocks_equals_one_draw(monkeypatch):
     limit = np.sqrt(6.0 / (23 + 5))
     expected = np.random.default_rng(0).uniform(-limit, limit, size=(23, 5))
     assert_array_equal(model.get_weights()[0], expected.astype(np.float32))
+
+
+def history_of(losses, val_losses=()):
+    """A training history holding the given per-epoch losses."""
+    from sklearn_multilabel.neural_network.training import TrainingHistory
+
+    return TrainingHistory(loss=list(losses), val_loss=list(val_losses))
+
+
+@pytest.mark.parametrize(
+    "losses, val_losses, bad",
+    [([0.5, np.nan], (), "nan"), ([0.5, 0.4], [0.6, np.inf], "inf")],
+)
+def test_divergence_check_raises_on_a_non_finite_monitored_loss(
+    losses, val_losses, bad
+):
+    """Check that a NaN or infinite monitored loss stops training with the
+    epoch and the fix, and a finite one does not."""
+    from sklearn_multilabel.neural_network.training._callbacks import (
+        DivergenceCheck,
+    )
+
+    check = DivergenceCheck()
+    assert check.on_epoch_end(0, history_of(losses[:1], val_losses[:1])) is False
+    with pytest.raises(ValueError, match=f"loss became {bad} at epoch 2.*Scaler"):
+        check.on_epoch_end(1, history_of(losses, val_losses))
+
+
+@pytest.mark.parametrize(
+    "losses, n_iter_no_change, tol, expected_stop",
+    [
+        ([1.0, 0.9, 0.95, 0.92, 0.91], 3, 0.0, 4),
+        ([1.0, 0.9, 0.89, 0.88], 2, 0.05, 3),
+        ([1.0, 0.5, 0.25, 0.1], 1, 0.0, None),
+    ],
+)
+def test_early_stopping_counts_epochs_without_improvement(
+    losses, n_iter_no_change, tol, expected_stop
+):
+    """Check that training stops once n_iter_no_change epochs in a row do not
+    beat the best loss by more than tol."""
+    from sklearn_multilabel.neural_network.training._callbacks import EarlyStopping
+
+    stopping = EarlyStopping(n_iter_no_change, tol)
+    stopping.on_train_begin(None, history_of([]))
+    stops = [
+        stopping.on_epoch_end(epoch, history_of(losses[: epoch + 1]))
+        for epoch in range(len(losses))
+    ]
+    first_stop = stops.index(True) if True in stops else None
+    assert first_stop == expected_stop
+
+
+def test_best_weights_are_restored_at_the_end():
+    """Check that the weights of the epoch with the lowest monitored loss are
+    put back at the end of training, and their epoch recorded."""
+    import keras
+
+    from sklearn_multilabel.neural_network.training._callbacks import BestWeights
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    best = BestWeights()
+    history = history_of([])
+    best.on_train_begin(model, history)
+    initial = [w.copy() for w in model.get_weights()]
+    kept = None
+    for epoch, loss in enumerate([0.9, 0.3, 0.5]):
+        model.set_weights([w + epoch + 1 for w in initial])
+        history.loss.append(loss)
+        assert best.on_epoch_end(epoch, history) is False
+        if epoch == 1:
+            kept = [w.copy() for w in model.get_weights()]
+    best.on_train_end(model, history)
+    assert history.best_epoch == 1
+    for restored, expected in zip(model.get_weights(), kept, strict=True):
+        assert_array_equal(restored, expected)
+
+
+def test_interrupt_keeps_the_best_weights_after_the_first_epoch():
+    """Check that Ctrl-C during the first epoch propagates and later ends
+    training with a warning naming both epochs."""
+    from sklearn_multilabel.neural_network.training._callbacks import (
+        KeepBestOnInterrupt,
+    )
+
+    handler, history = KeepBestOnInterrupt(), history_of([0.5, 0.4])
+    history.best_epoch = 1
+    assert handler.on_interrupt(0, history) is False
+    with pytest.warns(UserWarning, match="during epoch 3; keeping .* epoch 2"):
+        assert handler.on_interrupt(2, history) is True
+
+
+def test_epoch_report_prints_one_line(capsys):
+    """Check the verbose line, with and without a validation loss."""
+    from sklearn_multilabel.neural_network.training._callbacks import EpochReport
+
+    EpochReport().on_epoch_end(0, history_of([0.5]))
+    EpochReport().on_epoch_end(1, history_of([0.5, 0.25], [0.75, 0.125]))
+    assert capsys.readouterr().out == (
+        "Epoch 1, loss = 0.500000\nEpoch 2, loss = 0.250000, val_loss = 0.125000\n"
+    )
+
+
+def test_default_callbacks_follow_the_schedule():
+    """Check that verbose adds the epoch report, after the divergence check."""
+    from sklearn_multilabel.neural_network.training import TrainingSchedule
+    from sklearn_multilabel.neural_network.training._callbacks import (
+        default_callbacks,
+    )
+
+    schedule = TrainingSchedule(0.01, 8, 5, 2, 1e-4, 0)
+    quiet = [type(c).__name__ for c in default_callbacks(schedule)]
+    schedule.verbose = 1
+    loud = [type(c).__name__ for c in default_callbacks(schedule)]
+    assert "EpochReport" not in quiet
+    assert loud == ["DivergenceCheck", "EpochReport", *quiet[1:]]
+
+
+def test_train_calls_extra_callbacks(multilabel_data):
+    """Check that a callback passed to train sees every hook, in order, and
+    can stop training."""
+    from sklearn_multilabel.neural_network._inference import CompiledForward
+    from sklearn_multilabel.neural_network._network import build_default_network
+    from sklearn_multilabel.neural_network.training import (
+        Callback,
+        TrainingSchedule,
+        make_objective,
+        train,
+    )
+
+    X, Y = multilabel_data
+    X = X.astype(np.float32)
+    calls = []
+
+    class StopAfterTwo(Callback):
+        def on_train_begin(self, model, history):
+            calls.append("begin")
+
+        def on_epoch_end(self, epoch, history):
+            calls.append(len(history.loss))
+            return epoch == 1
+
+        def on_train_end(self, model, history):
+            calls.append("end")
+
+    meta = {"n_features_in": X.shape[1], "n_labels": Y.shape[1], "random_state": 0}
+    model = build_default_network(
+        meta, hidden_layer_sizes=(8,), activation="relu", dropout=0.0, l2=0.0
+    )
+    history = train(
+        model,
+        CompiledForward(model, X.shape[1]),
+        (X, Y.astype(np.float32), None),
+        TrainingSchedule(0.01, 32, 10, 10, 0.0, 0),
+        make_objective("binary_crossentropy"),
+        callbacks=[StopAfterTwo()],
+    )
+    assert calls == ["begin", 1, 2, "end"]
+    assert len(history.loss) == 2
+
+
+def test_adam_matches_keras_adam():
+    """Check that the one Adam update gives keras.optimizers.Adam's weights
+    over a few steps."""
+    import keras
+
+    from sklearn_multilabel.neural_network.training import _adam
+
+    rng = np.random.default_rng(0)
+    weights = rng.standard_normal((3, 4)).astype(np.float32)
+    gradients = rng.standard_normal((5, 3, 4)).astype(np.float32)
+    variable = keras.Variable(weights)
+    optimizer = keras.optimizers.Adam(learning_rate=0.01)
+    optimizer.build([variable])
+    w, m, v = weights, np.zeros_like(weights), np.zeros_like(weights)
+    for iteration, gradient in enumerate(gradients, start=1):
+        optimizer.apply([gradient], [variable])
+        alpha = _adam.step_size(0.01, np.float32(iteration))
+        m, v = _adam.moments(gradient, m, v)
+        w = w - _adam.weight_change(alpha, m, v)
+    assert_allclose(keras.ops.convert_to_numpy(w), variable.numpy(), rtol=1e-6)
+    assert not np.allclose(variable.numpy(), weights)

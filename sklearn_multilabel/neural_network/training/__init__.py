@@ -1,5 +1,6 @@
-"""The training loop and the backend steps it calls."""
+"""The training loop, its callbacks and the backend steps it calls."""
 
+from sklearn_multilabel.neural_network.training._callbacks import Callback
 from sklearn_multilabel.neural_network.training._loop import (
     TrainingHistory,
     TrainingSchedule,
@@ -9,6 +10,7 @@ from sklearn_multilabel.neural_network.training._loop import (
 )
 
 __all__ = [
+    "Callback",
     "TrainingHistory",
     "TrainingSchedule",
     "collect_if_large",

@@ -9,6 +9,8 @@ MiB: every row still gets Adam's dense update (moments decay on untouched
 rows, as in ``MLPClassifier``), with the same float32 operations.
 """
 
+from sklearn_multilabel.neural_network.training import _adam
+
 # Bytes of one block of kernel rows (float32): about a MiB stays in cache.
 BLOCK_BYTES = 2**20
 
@@ -71,29 +73,16 @@ def penalties(model, kernel):
     return values
 
 
-def adam_in_row_blocks(kernel, gradient, m, v, alpha, constants):
+def adam_in_row_blocks(kernel, gradient, m, v, alpha):
     """Apply one Adam update to ``kernel`` block by block (traced code).
 
-    For every row, with ``g`` the data gradient plus the L2 gradient
-    ``l2 * (2 * w)``: ``m += (g - m) * (1 - beta_1)``, ``v += (g**2 - v) *
-    (1 - beta_2)``, ``w -= alpha * m / (sqrt(v) + epsilon)``.
-
-    Parameters
-    ----------
-    kernel : keras.Variable
-        Shape (n_rows, width).
-    gradient : tf.IndexedSlices
-        Gradient of the data loss; indices may repeat.
-    m, v : tf.Variable
-        Adam's moments of ``kernel``.
-    alpha : scalar tensor
-        Bias-corrected step size.
-    constants : tuple of float
-        ``(beta_1, beta_2, epsilon)``.
+    Every row gets ``_adam``'s update from the data gradient plus the L2
+    gradient ``l2 * (2 * w)``. ``gradient`` is the data loss's
+    ``tf.IndexedSlices`` (indices may repeat), ``m`` and ``v`` the kernel's
+    moments, ``alpha`` the bias-corrected step size.
     """
     import tensorflow as tf
 
-    beta_1, beta_2, epsilon = constants
     weights = kernel.value
     n_rows, width = kernel.shape
     l2 = kernel.regularizer.l2 if kernel.regularizer is not None else 0.0
@@ -113,11 +102,8 @@ def adam_in_row_blocks(kernel, gradient, m, v, alpha, constants):
         w_block = weights.sparse_read(rows)
         if l2:
             g = g + l2 * (w_block * 2.0)
-        m_block = m.sparse_read(rows)
-        m_block = m_block + (g - m_block) * (1.0 - beta_1)
-        v_block = v.sparse_read(rows)
-        v_block = v_block + (tf.square(g) - v_block) * (1.0 - beta_2)
-        w_block = w_block - alpha * m_block / (tf.sqrt(v_block) + epsilon)
+        m_block, v_block = _adam.moments(g, m.sparse_read(rows), v.sparse_read(rows))
+        w_block = w_block - _adam.weight_change(alpha, m_block, v_block)
         m.scatter_update(tf.IndexedSlices(m_block, rows))
         v.scatter_update(tf.IndexedSlices(v_block, rows))
         weights.scatter_update(tf.IndexedSlices(w_block, rows))
