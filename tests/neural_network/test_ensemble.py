@@ -217,6 +217,7 @@ def test_models_saved_before_the_ensemble_keep_their_refit(multilabel_data, tmp_
     del state["input_noise"]
     del state["n_bins"]
     del state["bin_edges_"]
+    state["_state_format"] = (1, "0.1.0")  # the pickle format of those versions
     restored = MultiLabelNNClassifier.__new__(MultiLabelNNClassifier)
     restored.__setstate__(state)
     assert restored.get_params()["ensemble"] is False
@@ -241,20 +242,20 @@ def test_each_fold_network_is_released_before_the_next_trains(
     import gc
     import weakref
 
-    from sklearn_multilabel.neural_network import _classifier as _classifier
+    from sklearn_multilabel.neural_network import _folds
 
     X, Y = multilabel_data
     trained, alive_at_start = [], []
-    train_network = _classifier.MultiLabelNNClassifier._train_network
+    train_network = _folds.train_network
 
-    def watching(self, *args, **kwargs):
+    def watching(*args, **kwargs):
         gc.collect()
         alive_at_start.append(sum(ref() is not None for ref in trained))
-        model, history = train_network(self, *args, **kwargs)
+        model, history = train_network(*args, **kwargs)
         trained.append(weakref.ref(model))
         return model, history
 
-    monkeypatch.setattr(_classifier.MultiLabelNNClassifier, "_train_network", watching)
+    monkeypatch.setattr(_folds, "train_network", watching)
     clf = MultiLabelNNClassifier(**ENSEMBLE).fit(X, Y)
     assert alive_at_start == [0, 0, 0]
     assert len(clf.best_epoch_) == 3
