@@ -74,22 +74,25 @@ def test_fitted_model_travels_to_and_from_workers(multilabel_data, dask_client):
 
 def test_dask_workers_limit_tensorflow_threads(multilabel_data, dask_client):
     """Check that a fit inside a Dask worker sizes TensorFlow's thread pools
-    from the worker's thread limit, so workers do not oversubscribe cores."""
+    from the worker's thread limit, so workers do not oversubscribe cores,
+    through TensorFlow's threading config and not the worker's environment."""
     X, Y = multilabel_data
 
     def fit_and_read_limits():
         import os
 
+        import tensorflow as tf
+
+        before = {k: v for k, v in os.environ.items() if k.startswith("TF_NUM_")}
         MultiLabelNNClassifier(**FAST).fit(X, Y)
-        return tuple(
-            os.environ.get(name)
-            for name in (
-                "OMP_NUM_THREADS",
-                "TF_NUM_INTRAOP_THREADS",
-                "TF_NUM_INTEROP_THREADS",
-            )
+        after = {k: v for k, v in os.environ.items() if k.startswith("TF_NUM_")}
+        return (
+            os.environ.get("OMP_NUM_THREADS"),
+            before == after == {},
+            tf.config.threading.get_intra_op_parallelism_threads(),
+            tf.config.threading.get_inter_op_parallelism_threads(),
         )
 
     limits = dask_client.run(fit_and_read_limits)
     assert len(limits) == 2
-    assert set(limits.values()) == {("1", "1", "1")}
+    assert set(limits.values()) == {("1", True, 1, 1)}

@@ -1,14 +1,11 @@
 """MultiLabelNNClassifier: a Keras network with one sigmoid per label."""
 
-from numbers import Integral, Real
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
     check_is_fitted,
     validate_data,
 )
@@ -18,46 +15,37 @@ from sklearn_multilabel._validation import (
     reject_empty_label_set,
     reject_label_lists,
 )
-from sklearn_multilabel._version import STATE_FORMAT, __version__
-from sklearn_multilabel.neural_network._backend import limit_tensorflow_threads
 from sklearn_multilabel.neural_network._batches import as_row_major
 from sklearn_multilabel.neural_network._binning import (
-    EncodedForward,
     PiecewiseLinearBins,
-    auto_n_bins,
     quantile_edges,
 )
-from sklearn_multilabel.neural_network._class_weight import positive_weights
-from sklearn_multilabel.neural_network._inference import (
-    CompiledForward,
-    NumpyForward,
-    batched_logits,
-    output_dtype,
-    sigmoid,
+from sklearn_multilabel.neural_network._folds import fit_networks, plan_networks
+from sklearn_multilabel.neural_network._inference import sigmoid
+from sklearn_multilabel.neural_network._parameters import (
+    PARAMETER_CONSTRAINTS,
+    resolve_input_noise,
+    resolve_n_bins,
 )
-from sklearn_multilabel.neural_network._input_noise import AUTO_INPUT_NOISE
-from sklearn_multilabel.neural_network._losses import LOSSES
-from sklearn_multilabel.neural_network._splitting import validation_split
-from sklearn_multilabel.neural_network._threshold_step import cross_fitted_scores
-from sklearn_multilabel.neural_network.training import (
-    TrainingSchedule,
-    collect_if_large,
-    make_objective,
-    train,
+from sklearn_multilabel.neural_network._prediction import (
+    checked_logits,
+    inference_function,
+)
+from sklearn_multilabel.neural_network._state import (
+    fitted_state,
+    forget,
+    history_attributes,
+    pickled_state,
+    publish,
+    unpickled_state,
 )
 from sklearn_multilabel.thresholds._decoding import check_label_bounds, decode
 from sklearn_multilabel.thresholds._search import (
     DEFAULT_SHRINKAGE,
-    STRATEGIES,
     fixed_thresholds,
     is_strategy,
+    tune_thresholds,
 )
-from sklearn_multilabel.thresholds._search import (
-    tune_thresholds as search_thresholds,
-)
-
-# Largest float32: the network's weights and Keras' computations are float32.
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
@@ -72,11 +60,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(256,)
-        Width of each hidden layer of the default network. The defaults of
-        the network and schedule were chosen by cross-validation on the
-        training splits of the bundled datasets (benchmarks/search_defaults.py,
-        then benchmarks/search_ensemble.py under the fold ensemble, input
-        noise and feature bins).
+        Width of each hidden layer of the default network.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Hidden-layer activation, named as in ``MLPClassifier``.
     dropout : float, default=0.5
@@ -90,11 +74,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         over the training rows: a regulariser that keeps the network from
         relying on exact feature values (predictions see the features
         unchanged). 0 trains on the rows as given. "auto" is 1.0 for dense
-        ``X`` (chosen by cross-validation on the training splits of the
-        bundled sets, benchmarks/search_ensemble.py) and 0 for sparse ``X``,
-        whose rows noise on every feature would make dense; a positive value
-        with sparse ``X`` is an error. Noisy training runs more epochs before
-        early stopping: two to three times the fitting time on the bundled sets.
+        ``X`` and 0 for sparse ``X``, whose rows noise on every feature would
+        make dense; a positive value with sparse ``X`` is an error. Noisy
+        training usually runs more epochs before early stopping.
     n_bins : int or "auto", default="auto"
         Piecewise-linear encoding of the features (Gorishniy et al. 2022):
         each feature is cut into ``n_bins`` bins at quantiles of its training
@@ -102,15 +84,12 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         bin saying how far the value has gone through it (0 below, 1 above,
         linear inside), so that one hidden layer can bend its response at a
         feature's quantiles as a tree's splits do. The first layer gets up to
-        ``n_bins + 1`` times as many inputs (fits of the bundled sets take up
-        to 1.7 times as long); the encoding is computed batch by batch, never
-        for the whole ``X``. 0 gives the network the raw features only.
-        "auto" is 8 for dense ``X`` and the default network (chosen by
-        cross-validation on the training splits of the bundled sets,
-        benchmarks/search_ensemble.py), fewer for wide ``X`` so that
-        ``n_features * (n_bins + 1)`` stays within 3,000 (the widest input
-        it was chosen on is 2,646), and 0 when fewer than 2 would fit (over
-        1,000 features), for sparse ``X`` or for a custom ``build_network``;
+        ``n_bins + 1`` times as many inputs; the encoding is computed batch
+        by batch, never for the whole ``X``. 0 gives the network the raw
+        features only. "auto" is 8 for dense ``X`` and the default network,
+        fewer for wide ``X`` so that ``n_features * (n_bins + 1)`` stays
+        within 3,000, and 0 when fewer than 2 would fit (over 1,000
+        features), for sparse ``X`` or for a custom ``build_network``;
         a positive value with sparse ``X`` or a custom network is an error.
     alpha : float, default=1.0
         L2 penalty, scaled as in ``MLPClassifier``: the loss gains
@@ -251,50 +230,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     (2, 5)
     """
 
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "batch_norm": ["boolean"],
-        "input_noise": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
-        "n_bins": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "loss": [StrOptions(set(LOSSES))],
-        "gamma": [Interval(Real, 0, None, closed="left")],
-        "focal_alpha": [Interval(Real, 0, 1, closed="both"), None],
-        "gamma_pos": [Interval(Real, 0, None, closed="left")],
-        "gamma_neg": [Interval(Real, 0, None, closed="left")],
-        "clip": [Interval(Real, 0, 1, closed="left")],
-        "class_weight": [StrOptions({"balanced"}), dict, "array-like", None],
-        "threshold": [
-            StrOptions(set(STRATEGIES)),
-            callable,
-            Interval(Real, 0, 1, closed="both"),
-            "array-like",
-        ],
-        "beta": [Interval(Real, 0, None, closed="neither")],
-        "threshold_shrinkage": [Interval(Real, 0, None, closed="left")],
-        "threshold_cv": [Interval(Integral, 2, None, closed="left"), None],
-        "ensemble": ["boolean"],
-        "min_labels": [Interval(Integral, 0, None, closed="left")],
-        "max_labels": [Interval(Integral, 1, None, closed="left"), None],
-        "build_network": [callable, None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -388,10 +324,51 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        self._forget_fit()
-        limit_tensorflow_threads()
+        forget(self)
         reject_label_lists(y)
         reject_empty_label_set(y)
+        X, y = self._validate_training_data(X, y)
+        sparse = sp.issparse(X)
+        resolve_input_noise(self.input_noise, sparse)  # refuses noise on sparse X
+        n_bins = resolve_n_bins(self.n_bins, self.build_network, sparse, X.shape[1])
+        Y, classes, binary = encode_target(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        bin_edges = quantile_edges(X, n_bins, sample_weight) if n_bins else None
+        bins = None if bin_edges is None else PiecewiseLinearBins(bin_edges)
+        thresholds = fixed_thresholds(self.threshold, Y.shape[1])
+        check_label_bounds(self.min_labels, self.max_labels, Y.shape[1])
+        plan = plan_networks(self, X, Y, sample_weight, bins, tuned=thresholds is None)
+        networks = fit_networks(
+            self, (X, Y, sample_weight), plan, classes=classes, binary=binary
+        )
+        search = None
+        if thresholds is None:
+            search = self._search(networks.labels, networks.scores, self.threshold)
+            thresholds = search.thresholds
+
+        # Published only now, so that a failed fit leaves nothing that predicts.
+        publish(
+            self,
+            {
+                **fitted_state(self),  # what validate_data set
+                "classes_": classes,
+                "_binary": binary,
+                "_target_dtype": y.dtype,
+                "model_": networks.model,
+                "bin_edges_": bin_edges,
+                **history_attributes(networks.histories),
+                "threshold_search_": search,
+                "thresholds_": thresholds,
+            },
+        )
+        self._forward = networks.forward
+        return self
+
+    def _validate_training_data(self, X, y):
+        """Validate ``X`` and ``y`` for fit, saying how to encode string features."""
         try:
             X, y = validate_data(
                 self,
@@ -409,276 +386,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 "encode categorical columns first (OneHotEncoder in a "
                 "ColumnTransformer), or text with TfidfVectorizer."
             ) from error
-        X = as_row_major(X)
-        self._input_noise(sp.issparse(X))  # refuses noise on sparse X up front
-        n_bins = self._n_bins(sp.issparse(X), X.shape[1])
-        Y, classes, binary = encode_target(y)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
-        bin_edges = quantile_edges(X, n_bins, sample_weight) if n_bins else None
-        bins = None if bin_edges is None else PiecewiseLinearBins(bin_edges)
-        thresholds = fixed_thresholds(self.threshold, Y.shape[1])
-        check_label_bounds(self.min_labels, self.max_labels, Y.shape[1])
-        if self.threshold_cv is not None and self.threshold_cv > X.shape[0]:
-            raise ValueError(
-                f"threshold_cv={self.threshold_cv} splits the rows into "
-                f"{self.threshold_cv} folds but X has only {X.shape[0]} rows: pass "
-                "threshold_cv=None (one network, thresholds tuned on its "
-                f"validation rows) or at most {X.shape[0]} folds."
-            )
-        rng = check_random_state(self.random_state)
-        seeds = rng.randint(0, 2**30, size=4)
-        if self.threshold_cv is not None and self.ensemble:
-            network_seeds = rng.randint(0, 2**30, size=(self.threshold_cv, 2))
-            model, histories, scores, Y_tune, layers = self._fit_fold_networks(
-                X, Y, sample_weight, classes, binary, int(seeds[3]), network_seeds, bins
-            )
-        else:
-            if thresholds is None and self.threshold_cv is not None:
-                scores, Y_tune = cross_fitted_scores(
-                    self._fold_fit_and_score,
-                    X,
-                    Y,
-                    sample_weight,
-                    self.threshold_cv,
-                    seeds[3],
-                )
-            model, history, validation = self._fit_network(
-                X, Y, sample_weight, classes, binary, seeds, bins
-            )
-            histories, layers = [history], None
-        forward = self._inference_function(model, layers, bins)
-        search = None
-        if thresholds is None:
-            if self.threshold_cv is None:
-                scores = batched_logits(forward, validation[0], link=sigmoid)
-                Y_tune = validation[1]
-            search = self._search(Y_tune, scores, self.threshold)
-            thresholds = search.thresholds
-
-        # Published only now, so that a failed fit leaves nothing that predicts.
-        self.classes_, self._binary, self._target_dtype = classes, binary, y.dtype
-        self.model_, self._forward = model, forward
-        self.bin_edges_ = bin_edges
-        self._set_history(histories)
-        self.threshold_search_ = search
-        self.thresholds_ = thresholds
-        return self
-
-    def _set_history(self, histories):
-        """Publish the training history of one network, or of each fold's.
-
-        Parameters
-        ----------
-        histories : list of TrainingHistory
-            One for a single network; one per fold network for an ensemble.
-        """
-        loss = [history.loss for history in histories]
-        val_loss = [history.val_loss for history in histories]
-        best_epoch = [history.best_epoch for history in histories]
-        if len(histories) == 1:
-            loss, val_loss, best_epoch = loss[0], val_loss[0], best_epoch[0]
-        self.history_ = {"loss": loss, "val_loss": val_loss}
-        self.loss_curve_ = loss
-        self.n_iter_ = max(len(history.loss) for history in histories)
-        self.best_epoch_ = best_epoch
-
-    def _fit_network(self, X, Y, sample_weight, classes, binary, seeds, bins=None):
-        """Split off validation rows if needed, build and train the network.
-
-        Parameters
-        ----------
-        X, Y : array-like
-        sample_weight : ndarray or None
-        classes : ndarray
-        binary : bool
-        seeds : ndarray of int
-            Split, network and shuffle seeds (and one more, unused here).
-        bins : PiecewiseLinearBins or None, default=None
-            Encoding of the network's input rows.
-
-        Returns
-        -------
-        model : keras.Model
-        history : TrainingHistory
-        validation : tuple (X_val, Y_val, sample_weight_val) or None
-        """
-        needs_validation = self.early_stopping or (
-            is_strategy(self.threshold) and self.threshold_cv is None
-        )
-        data, validation = (X, Y, sample_weight), None
-        if needs_validation:
-            train_rows, validation_rows = validation_split(
-                Y, self.validation_fraction, int(seeds[0])
-            )
-            data, validation = (
-                tuple(_rows(part, rows) for part in data)
-                for rows in (train_rows, validation_rows)
-            )
-        model, history = self._train_network(
-            data,
-            validation if self.early_stopping else None,
-            classes,
-            binary,
-            network_seed=int(seeds[1]),
-            shuffle_seed=int(seeds[2]),
-            bins=bins,
-        )
-        collect_if_large(model.count_params())
-        return model, history, validation
-
-    def _fit_fold_networks(
-        self, X, Y, sample_weight, classes, binary, fold_seed, network_seeds, bins=None
-    ):
-        """Train one network per fold, each stopped early on its own fold.
-
-        Parameters
-        ----------
-        X, Y : array-like
-        sample_weight : ndarray or None
-        classes : ndarray
-        binary : bool
-        fold_seed : int
-            Seeds the folds.
-        network_seeds : ndarray of int of shape (threshold_cv, 2)
-            Weight-initialisation and shuffle seeds of each fold's network.
-        bins : PiecewiseLinearBins or None, default=None
-            Encoding of the networks' input rows.
-
-        Returns
-        -------
-        model : keras.Model
-            The fold networks merged into one averaging their logits.
-        histories : list of TrainingHistory
-        scores : ndarray of shape (n_samples, n_labels)
-            Out-of-fold probabilities of every row.
-        Y_tune : ndarray of shape (n_samples, n_labels)
-            The dense targets.
-        layers : list of tuple (kernel, bias, activation) or None
-            The merged default network's weights as plain dense layers, for
-            numpy inference without another copy; None for custom networks.
-        """
-        from sklearn_multilabel.neural_network._network import (
-            NetworkAverage,
-            dense_stack,
-        )
-
-        average, histories = NetworkAverage(self.threshold_cv), []
-        seeds = iter(network_seeds)
-
-        def fit_and_score(train, held):
-            network_seed, shuffle_seed = next(seeds)
-            model, history = self._train_network(
-                train,
-                held if self.early_stopping else None,
-                classes,
-                binary,
-                network_seed=int(network_seed),
-                shuffle_seed=int(shuffle_seed),
-                bins=bins,
-            )
-            histories.append(history)
-            layers = dense_stack(model) if self.build_network is None else None
-            scores = batched_logits(
-                self._inference_function(model, layers, bins), held[0], link=sigmoid
-            )
-            # The merge copies what it needs; the fold network may go now.
-            average.add(model, layers)
-            n_parameters = model.count_params()
-            del model, layers
-            collect_if_large(n_parameters)
-            return scores
-
-        scores, Y_tune = cross_fitted_scores(
-            fit_and_score,
-            X,
-            Y,
-            sample_weight,
-            self.threshold_cv,
-            fold_seed,
-            dtype=output_dtype(X),
-        )
-        model = average.model()
-        return model, histories, scores, Y_tune, average.layers
-
-    def _train_network(
-        self,
-        data,
-        validation,
-        classes,
-        binary,
-        *,
-        network_seed,
-        shuffle_seed,
-        bins=None,
-    ):
-        """Build a network for ``data`` and train it.
-
-        Parameters
-        ----------
-        data : tuple (X, Y, sample_weight)
-        validation : tuple (X_val, Y_val, sample_weight_val) or None
-            Rows monitored for early stopping.
-        classes : ndarray
-        binary : bool
-        network_seed, shuffle_seed : int
-        bins : PiecewiseLinearBins or None, default=None
-            Encodes the rows the network takes; ``data`` and ``validation``
-            hold raw rows.
-
-        Returns
-        -------
-        model : keras.Model
-        history : TrainingHistory
-        """
-        from sklearn_multilabel.neural_network._network import takes_sparse_input
-
-        X, Y, _ = data
-        n_inputs = X.shape[1] if bins is None else bins.n_outputs
-        model = self._build_network(
-            (X.shape[0], n_inputs), Y.shape[1], network_seed, sparse=sp.issparse(X)
-        )
-        forward = CompiledForward(model, n_inputs, sparse=takes_sparse_input(model))
-        pos_weight = positive_weights(self.class_weight, Y, classes, binary)
-        history = train(
-            model,
-            forward if bins is None else EncodedForward(bins, forward),
-            data,
-            self._schedule(X.shape[0], shuffle_seed, sparse=sp.issparse(X)),
-            make_objective(
-                self.loss,
-                pos_weight=pos_weight,
-                gamma=self.gamma,
-                alpha=self.focal_alpha,
-                gamma_pos=self.gamma_pos,
-                gamma_neg=self.gamma_neg,
-                clip=self.clip,
-            ),
-            validation=validation,
-            bins=bins,
-        )
-        return model, history
-
-    def _fold_fit_and_score(self, train, test):
-        """Fit a fixed-threshold copy on some rows and score others.
-
-        Parameters
-        ----------
-        train, test : tuple (X, Y, sample_weight)
-            One fold's training and scored rows.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_test, n_labels)
-        """
-        X_train, Y_train, weight = train
-        fold_model = self.__class__(**self.get_params()).set_params(
-            threshold=0.5, threshold_cv=None, min_labels=0, max_labels=None
-        )
-        fold_model.fit(X_train, Y_train, sample_weight=weight)
-        return batched_logits(fold_model._forward, test[0], link=sigmoid)
+        return as_row_major(X), y
 
     def retune_thresholds(self, X, y):
         """Re-tune ``thresholds_`` on new held-out rows, without retraining.
@@ -698,7 +406,11 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         reject_label_lists(y)
-        Y, classes, _ = encode_target(validate_data(self, y=y, multi_output=True))
+        # Not validate_data, whose reset would drop feature_names_in_.
+        y = check_array(
+            y, accept_sparse="csr", ensure_2d=False, dtype=None, input_name="y"
+        )
+        Y, classes, _ = encode_target(y)
         if len(classes) != len(self.classes_) or Y.shape[1] != len(self.thresholds_):
             raise ValueError(
                 f"y has {Y.shape[1]} labels but the estimator was fitted on "
@@ -711,19 +423,8 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _search(self, Y_tune, scores, strategy):
-        """Tune thresholds with this estimator's strategy parameters.
-
-        Parameters
-        ----------
-        Y_tune : ndarray or sparse matrix of shape (n_rows, n_labels)
-        scores : ndarray of shape (n_rows, n_labels)
-        strategy : str or callable
-
-        Returns
-        -------
-        search : ThresholdSearch
-        """
-        return search_thresholds(
+        """Tune thresholds on held-out ``scores`` with this estimator's parameters."""
+        return tune_thresholds(
             Y_tune,
             scores,
             strategy,
@@ -731,203 +432,30 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             shrinkage=self.threshold_shrinkage,
         )
 
-    def _build_network(self, X_shape, n_labels, seed, sparse=False):
-        """Build the default or the user's network for this data.
-
-        Parameters
-        ----------
-        X_shape : tuple of int
-            Shape of the training features.
-        n_labels : int
-        seed : int
-        sparse : bool, default=False
-            Whether the features are sparse: the default network then takes
-            sparse batches where the backend can (TensorFlow).
-
-        Returns
-        -------
-        model : keras.Model
-        """
-        from sklearn_multilabel.neural_network._network import (
-            build_custom_network,
-            build_default_network,
-        )
-
-        meta = {"n_features_in": X_shape[1], "n_labels": n_labels, "random_state": seed}
-        if self.build_network is not None:
-            return build_custom_network(self.build_network, meta)
-        widths = np.atleast_1d(self.hidden_layer_sizes).tolist()
-        if not all(isinstance(width, Integral) and width > 0 for width in widths):
-            raise ValueError(
-                "hidden_layer_sizes must hold positive integers, e.g. (256,) or "
-                f"(512, 256); got {self.hidden_layer_sizes!r}."
-            )
-        return build_default_network(
-            meta,
-            hidden_layer_sizes=widths,
-            activation=self.activation,
-            dropout=self.dropout,
-            l2=self.alpha / (2 * X_shape[0]),
-            batch_norm=self.batch_norm,
-            sparse=sparse,
-        )
-
-    def _inference_function(self, model, layers=None, bins=None):
-        """Return the fastest exact forward pass of a trained network.
-
-        Parameters
-        ----------
-        model : keras.Model
-        layers : list of tuple (kernel, bias, activation), default=None
-            ``model``'s weights as plain dense layers, when already at hand
-            (a merged ensemble): used as they are, without another copy.
-        bins : PiecewiseLinearBins or None, default=None
-            Encoding of the network's input rows.
-
-        Returns
-        -------
-        forward : NumpyForward, CompiledForward or EncodedForward
-            numpy pass for the default network, traced Keras call otherwise;
-            taking raw rows, encoded by ``bins`` first.
-        """
-        if self.build_network is None:
-            forward = NumpyForward(model, layers)
-        else:
-            forward = CompiledForward(model, self.n_features_in_)
-        return forward if bins is None else EncodedForward(bins, forward)
-
-    def _schedule(self, n_samples, shuffle_seed, *, sparse):
-        """Collect the training-loop parameters for ``n_samples`` rows.
-
-        Parameters
-        ----------
-        n_samples : int
-        shuffle_seed : int
-        sparse : bool
-            Whether the training rows are sparse.
-
-        Returns
-        -------
-        schedule : TrainingSchedule
-        """
-        batch_size = self.batch_size
-        if batch_size == "auto":
-            batch_size = int(
-                np.clip(2 ** round(np.log2(max(n_samples, 1) / 100)), 32, 512)
-            )
-        return TrainingSchedule(
-            learning_rate=self.learning_rate,
-            batch_size=min(batch_size, n_samples),
-            max_iter=self.max_iter,
-            n_iter_no_change=self.n_iter_no_change,
-            tol=self.tol,
-            shuffle_seed=shuffle_seed,
-            verbose=self.verbose,
-            input_noise=self._input_noise(sparse),
-        )
-
-    def _input_noise(self, sparse):
-        """Resolve ``input_noise`` for dense or sparse training rows.
-
-        Parameters
-        ----------
-        sparse : bool
-
-        Returns
-        -------
-        input_noise : float
-
-        Raises
-        ------
-        ValueError
-            If a positive ``input_noise`` is asked for sparse rows.
-        """
-        if self.input_noise == "auto":
-            return 0.0 if sparse else AUTO_INPUT_NOISE
-        if sparse and self.input_noise > 0:
-            raise ValueError(
-                f"input_noise={self.input_noise} adds noise to every feature, "
-                "which would make sparse rows dense. Pass input_noise=0 or "
-                "'auto' (no noise for sparse X), or densify X yourself."
-            )
-        return float(self.input_noise)
-
-    def _n_bins(self, sparse, n_features):
-        """Resolve ``n_bins`` for the network and training rows.
-
-        Parameters
-        ----------
-        sparse : bool
-        n_features : int
-
-        Returns
-        -------
-        n_bins : int
-
-        Raises
-        ------
-        ValueError
-            If bins are asked for sparse rows or a custom network.
-        """
-        if self.n_bins == "auto":
-            if sparse or self.build_network is not None:
-                return 0
-            return auto_n_bins(n_features)
-        if self.n_bins > 0 and sparse:
-            raise ValueError(
-                f"n_bins={self.n_bins} encodes every feature of every row, which "
-                "would make sparse rows dense. Pass n_bins=0 or 'auto' (no bins "
-                "for sparse X), or densify X yourself."
-            )
-        if self.n_bins > 0 and self.build_network is not None:
-            raise ValueError(
-                f"n_bins={self.n_bins} encodes the inputs of the default network; "
-                "a custom build_network gets the features as they are. Pass "
-                "n_bins=0 or 'auto', or encode the features in your network."
-            )
-        return int(self.n_bins)
-
     def _logits(self, X, link=None):
         """Validate ``X`` and return its logits, shape (n_samples, n_labels).
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        link : callable, default=None
-            Applied in place to each batch of checked logits (``sigmoid``).
-
-        Returns
-        -------
-        outputs : ndarray
-            float32 for float32 ``X``, float64 otherwise.
+        float32 for float32 ``X``, float64 for any other; ``link`` (e.g.
+        ``sigmoid``) is applied in place to each checked batch.
         """
         X = validate_data(
             self,
             X,
             accept_sparse=["csr", "csc"],
-            dtype=[np.float32, np.float64],
+            dtype=[np.float64, np.float32],  # float64 for int, bool, float16
             reset=False,
         )
         if getattr(self, "_forward", None) is None:
             edges = self.bin_edges_
             bins = None if edges is None else PiecewiseLinearBins(edges)
-            self._forward = self._inference_function(self.model_, bins=bins)
+            self._forward = inference_function(
+                self.build_network is not None,
+                self.model_,
+                self.n_features_in_,
+                bins=bins,
+            )
 
-        def checked_link(logits):
-            # Beyond float32's range, the float32 network itself overflows:
-            # a float64 batch's finite logits there would be meaningless.
-            if not np.abs(logits).max(initial=0.0) <= FLOAT32_MAX:
-                raise ValueError(
-                    "The network's outputs overflowed (non-finite logits, or "
-                    "beyond float32's range) for some rows of X: X holds values "
-                    "far outside the training range. Scale X as during fit "
-                    "(e.g. the same StandardScaler in a Pipeline)."
-                )
-            if link is not None:
-                link(logits)
-
-        with np.errstate(over="ignore", invalid="ignore"):
-            return batched_logits(self._forward, as_row_major(X), link=checked_link)
+        return checked_logits(self._forward, as_row_major(X), link)
 
     def decision_function(self, X):
         """Return the network's logits, one per label.
@@ -1001,39 +529,14 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         )
         return labels.astype(self._target_dtype)
 
-    def _forget_fit(self):
-        """Drop every fitted attribute, so a failed refit cannot predict."""
-        fitted = [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]
-        for name in fitted + ["_forward"]:
-            self.__dict__.pop(name, None)
-
     def __sklearn_is_fitted__(self):
         return hasattr(self, "thresholds_")
 
     def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_forward", None)
-        if "thresholds_" in state:
-            state["_state_format"] = (STATE_FORMAT, __version__)
-        return state
+        return pickled_state(super().__getstate__())
 
     def __setstate__(self, state):
-        saved = state.get("_state_format", (STATE_FORMAT, __version__))
-        if "thresholds_" in state and saved[0] != STATE_FORMAT:
-            raise ValueError(
-                f"This MultiLabelNNClassifier was fitted with sklearn_multilabel "
-                f"{saved[1]} (fitted-state format {saved[0]}); this is "
-                f"sklearn_multilabel {__version__} (format {STATE_FORMAT}), which "
-                "cannot read it. Load it with the version that saved it, or refit."
-            )
-        # Fitted before `ensemble` existed, `threshold_cv` meant folds + refit.
-        state.setdefault("ensemble", False)
-        state.setdefault("batch_norm", False)
-        state.setdefault("input_noise", 0.0)
-        state.setdefault("n_bins", 0)
-        if "thresholds_" in state:
-            state.setdefault("bin_edges_", None)
-        super().__setstate__(state)
+        super().__setstate__(unpickled_state(state))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -1043,18 +546,3 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         tags.target_tags.single_output = True
         tags.input_tags.sparse = True
         return tags
-
-
-def _rows(part, rows):
-    """Index rows of an array, a sparse matrix, or None.
-
-    Parameters
-    ----------
-    part : ndarray, sparse matrix or None
-    rows : ndarray of int
-
-    Returns
-    -------
-    subset : same type as ``part``
-    """
-    return None if part is None else part[rows]

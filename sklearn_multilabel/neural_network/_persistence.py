@@ -37,17 +37,20 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_multilabel.neural_network._classifier import MultiLabelNNClassifier
 from sklearn_multilabel.neural_network._scikeras import ScikerasBuilder
+from sklearn_multilabel.neural_network._state import (
+    FITTED_STATE,
+    READABLE_FORMATS,
+    STATE_FORMAT,
+    fitted_state,
+    migrate,
+    publish,
+)
 from sklearn_multilabel.thresholds._search import ThresholdSearch
 
-# Bump when a file written by this version cannot be read by the previous
-# reader, or the other way round. 2: `input_noise`, `n_bins` and the bin
-# edges, which a format-1 reader refuses; format-1 files load with both off.
-FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)
 FORMAT_NAME = "sklearn_multilabel.MultiLabelNNClassifier"
 NETWORK_FILE, STATE_FILE, ARRAYS_FILE = "network.keras", "state.json", "arrays.npz"
-# Arrays "bin_edges.0", "bin_edges.1", ...: the edges of each feature.
-BIN_EDGES_PREFIX = "bin_edges."
+# Arrays "search.thresholds" and "search.per_label.<column>".
+SEARCH_PREFIX = "search."
 
 
 def save_model(estimator, path):
@@ -99,17 +102,17 @@ def save_model(estimator, path):
 
     import sklearn_multilabel
 
-    arrays = _fitted_arrays(estimator)
+    fitted, arrays = _store_fitted(fitted_state(estimator))
     state = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": STATE_FORMAT,
         "package_version": sklearn_multilabel.__version__,
         "keras_version": keras.__version__,
         "params": {
             name: _encode(value, name)
             for name, value in estimator.get_params(deep=False).items()
         },
-        "fitted": _fitted_scalars(estimator),
+        "fitted": fitted,
     }
     path = Path(path)
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
@@ -182,29 +185,15 @@ def load_model(path, *, params=None, custom_objects=None, safe_mode=True):
                 safe_mode=safe_mode,
             )
     restored = {name: _decode(value, name) for name, value in state["params"].items()}
-    # Saved before `ensemble` existed, `threshold_cv` meant folds + refit.
-    restored.setdefault("ensemble", False)
-    # Saved before `input_noise` and `n_bins` existed, networks trained on the
-    # rows as given.
-    restored.setdefault("input_noise", 0.0)
-    restored.setdefault("n_bins", 0)
+    fitted = _load_fitted(state["fitted"], arrays)
+    migrate(state["format_version"], restored, fitted)
     estimator = MultiLabelNNClassifier(**{**restored, **(params or {})})
-    _publish(estimator, model, state["fitted"], arrays)
+    publish(estimator, {**fitted, "model_": model})
     return estimator
 
 
 def _not_a_model_message(path, reason):
-    """Return the message for a file ``save_model`` did not write.
-
-    Parameters
-    ----------
-    path : Path
-    reason : str
-
-    Returns
-    -------
-    message : str
-    """
+    """Return the message for a file ``save_model`` did not write."""
     return (
         f"{path} is not a model written by sklearn_multilabel's save_model "
         f"({reason}). Pickles and joblib files load with pickle.load or "
@@ -213,19 +202,7 @@ def _not_a_model_message(path, reason):
 
 
 def _check_version(state, path):
-    """Refuse a file whose format this version cannot read.
-
-    Parameters
-    ----------
-    state : dict
-        Content of ``state.json``.
-    path : Path
-
-    Raises
-    ------
-    ValueError
-        Naming the file's package and format versions and this version's.
-    """
+    """Refuse a file whose format this version cannot read, naming both versions."""
     import sklearn_multilabel
 
     if state.get("format") != FORMAT_NAME:
@@ -237,7 +214,7 @@ def _check_version(state, path):
     raise ValueError(
         f"{path} was saved by sklearn_multilabel {saved_package} in model format "
         f"{saved_format}, but this is sklearn_multilabel "
-        f"{sklearn_multilabel.__version__}, which reads format {FORMAT_VERSION}. "
+        f"{sklearn_multilabel.__version__}, which reads format {STATE_FORMAT}. "
         f"Load it with sklearn_multilabel {saved_package} (e.g. pip install "
         f"'sklearn-multilabel=={saved_package}' in another environment) and "
         "refit or re-save it there for this version, or refit the model with "
@@ -245,53 +222,122 @@ def _check_version(state, path):
     )
 
 
-def _fitted_arrays(estimator):
-    """Collect the fitted arrays, in dtypes ``np.load`` reads without pickle.
+def _store_fitted(fitted):
+    """Split the fitted attributes into JSON values and arrays, by their kind."""
+    scalars, arrays = {}, {}
+    for attribute in FITTED_STATE:
+        if attribute.name in fitted and attribute.kind != "network":
+            value = fitted[attribute.name]
+            STORE[attribute.kind](value, attribute, scalars, arrays)
+    return scalars, arrays
 
-    Parameters
-    ----------
-    estimator : MultiLabelNNClassifier
 
-    Returns
-    -------
-    arrays : dict of str to ndarray
-    """
-    arrays = {
-        "thresholds_": np.asarray(estimator.thresholds_),
-        "classes_": _without_objects(estimator.classes_, "classes_"),
-    }
-    if hasattr(estimator, "feature_names_in_"):
-        arrays["feature_names_in_"] = _without_objects(
-            estimator.feature_names_in_, "feature_names_in_"
-        )
-    for feature, edges in enumerate(estimator.bin_edges_ or ()):
-        arrays[f"{BIN_EDGES_PREFIX}{feature}"] = np.asarray(edges)
-    search = estimator.threshold_search_
+def _load_fitted(scalars, arrays):
+    """Rebuild the fitted attributes (but the network) stored by ``_store_fitted``."""
+    fitted = {}
+    for attribute in FITTED_STATE:
+        if attribute.kind != "network":
+            LOAD[attribute.kind](attribute, scalars, arrays, fitted)
+    return fitted
+
+
+def _store_json(convert):
+    """Return a storer of ``convert(value)`` in the JSON state."""
+
+    def store(value, attribute, scalars, arrays):
+        scalars[attribute.key] = convert(value)
+
+    return store
+
+
+def _load_json(convert):
+    """Return a loader of ``convert`` of a JSON value, when the file has it."""
+
+    def load(attribute, scalars, arrays, fitted):
+        if attribute.key in scalars:
+            fitted[attribute.name] = convert(scalars[attribute.key])
+
+    return load
+
+
+def _store_array(value, attribute, scalars, arrays):
+    arrays[attribute.key] = _without_objects(value, attribute.name)
+
+
+def _load_array(attribute, scalars, arrays, fitted):
+    if attribute.key in arrays:
+        fitted[attribute.name] = arrays[attribute.key]
+
+
+def _load_names(attribute, scalars, arrays, fitted):
+    if attribute.key in arrays:
+        fitted[attribute.name] = arrays[attribute.key].astype(object)
+
+
+def _store_labels(value, attribute, scalars, arrays):
+    _store_array(value, attribute, scalars, arrays)
+    scalars[f"{attribute.key}dtype"] = value.dtype.str
+
+
+def _load_labels(attribute, scalars, arrays, fitted):
+    dtype = np.dtype(scalars[f"{attribute.key}dtype"])
+    fitted[attribute.name] = arrays[attribute.key].astype(dtype)
+
+
+def _store_edges(value, attribute, scalars, arrays):
+    for feature, edges in enumerate(value or ()):
+        arrays[f"{attribute.key}.{feature}"] = np.asarray(edges)
+
+
+def _load_edges(attribute, scalars, arrays, fitted):
+    n_edged = sum(name.startswith(f"{attribute.key}.") for name in arrays)
+    edges = [arrays[f"{attribute.key}.{feature}"] for feature in range(n_edged)]
+    fitted[attribute.name] = edges or None
+
+
+def _store_search(search, attribute, scalars, arrays):
+    scalars[attribute.key] = None
     if search is not None:
-        arrays["search.thresholds"] = np.asarray(search.thresholds)
+        scalars[attribute.key] = {
+            "strategy": search.strategy,
+            "score": float(search.score),
+        }
+        arrays[f"{SEARCH_PREFIX}thresholds"] = np.asarray(search.thresholds)
         for key, values in search.per_label.items():
-            arrays[f"search.per_label.{key}"] = np.asarray(values)
-    return arrays
+            arrays[f"{SEARCH_PREFIX}per_label.{key}"] = np.asarray(values)
+
+
+def _load_search(attribute, scalars, arrays, fitted):
+    search, prefix = scalars[attribute.key], f"{SEARCH_PREFIX}per_label."
+    if search is not None:
+        search = ThresholdSearch(
+            thresholds=arrays[f"{SEARCH_PREFIX}thresholds"],
+            strategy=search["strategy"],
+            score=search["score"],
+            per_label={
+                name[len(prefix) :]: values
+                for name, values in arrays.items()
+                if name.startswith(prefix)
+            },
+        )
+    fitted[attribute.name] = search
+
+
+def _plain_numbers(values):
+    """Convert numbers, or dicts and lists of them, to JSON-ready Python ones."""
+    if isinstance(values, dict):
+        return {key: _plain_numbers(value) for key, value in values.items()}
+    if isinstance(values, list | tuple):
+        return [_plain_numbers(value) for value in values]
+    if isinstance(values, numbers.Integral):
+        return int(values)
+    return float(values)
 
 
 def _without_objects(values, name):
-    """Return an array of Python strings as a numpy string array.
+    """Return ``values`` as an array ``np.load`` reads without pickle.
 
-    Parameters
-    ----------
-    values : ndarray
-    name : str
-        Attribute name, for the error message.
-
-    Returns
-    -------
-    values : ndarray
-        Unchanged unless of object dtype.
-
-    Raises
-    ------
-    TypeError
-        If an object array holds anything but strings.
+    Object arrays of strings become numpy string arrays; other objects raise.
     """
     values = np.asarray(values)
     if values.dtype != object:
@@ -306,114 +352,37 @@ def _without_objects(values, name):
     return values.astype(str)
 
 
-def _fitted_scalars(estimator):
-    """Collect the fitted attributes that JSON holds exactly.
-
-    Parameters
-    ----------
-    estimator : MultiLabelNNClassifier
-
-    Returns
-    -------
-    fitted : dict
-    """
-    search = estimator.threshold_search_
-    return {
-        "n_features_in_": int(estimator.n_features_in_),
-        "binary": bool(estimator._binary),
-        "target_dtype": np.dtype(estimator._target_dtype).str,
-        "classes_dtype": estimator.classes_.dtype.str,
-        "history_": {
-            key: _plain_numbers(values) for key, values in estimator.history_.items()
-        },
-        "n_iter_": int(estimator.n_iter_),
-        "best_epoch_": _plain_numbers(estimator.best_epoch_),
-        "threshold_search_": None
-        if search is None
-        else {"strategy": search.strategy, "score": float(search.score)},
-    }
+def _identity(value):
+    return value
 
 
-def _plain_numbers(values):
-    """Convert a number, or nested lists of numbers, to JSON-ready Python ones.
-
-    Parameters
-    ----------
-    values : int, float or list
-        One per-epoch history or best epoch, or one per fold network.
-
-    Returns
-    -------
-    plain : int, float or list
-    """
-    if isinstance(values, list | tuple):
-        return [_plain_numbers(value) for value in values]
-    if isinstance(values, numbers.Integral):
-        return int(values)
-    return float(values)
-
-
-def _publish(estimator, model, fitted, arrays):
-    """Set the fitted attributes on a fresh estimator, as ``fit`` does.
-
-    Parameters
-    ----------
-    estimator : MultiLabelNNClassifier
-    model : keras.Model
-    fitted : dict
-        ``state["fitted"]``.
-    arrays : dict of str to ndarray
-    """
-    estimator.n_features_in_ = fitted["n_features_in_"]
-    if "feature_names_in_" in arrays:
-        estimator.feature_names_in_ = arrays["feature_names_in_"].astype(object)
-    estimator.classes_ = arrays["classes_"].astype(np.dtype(fitted["classes_dtype"]))
-    estimator._binary = fitted["binary"]
-    estimator._target_dtype = np.dtype(fitted["target_dtype"])
-    estimator.model_ = model
-    n_edged = sum(name.startswith(BIN_EDGES_PREFIX) for name in arrays)
-    estimator.bin_edges_ = [
-        arrays[f"{BIN_EDGES_PREFIX}{feature}"] for feature in range(n_edged)
-    ] or None
-    estimator.history_ = fitted["history_"]
-    estimator.loss_curve_ = estimator.history_["loss"]
-    estimator.n_iter_ = fitted["n_iter_"]
-    estimator.best_epoch_ = fitted["best_epoch_"]
-    search = fitted["threshold_search_"]
-    if search is not None:
-        prefix = "search.per_label."
-        search = ThresholdSearch(
-            thresholds=arrays["search.thresholds"],
-            strategy=search["strategy"],
-            score=search["score"],
-            per_label={
-                name[len(prefix) :]: values
-                for name, values in arrays.items()
-                if name.startswith(prefix)
-            },
-        )
-    estimator.threshold_search_ = search
-    estimator.thresholds_ = arrays["thresholds_"]
+# Kind (see FITTED_STATE) -> how save_model stores and load_model reads it.
+STORE = {
+    "int": _store_json(int),
+    "flag": _store_json(bool),
+    "dtype": _store_json(lambda dtype: np.dtype(dtype).str),
+    "numbers": _store_json(_plain_numbers),
+    "names": _store_array,
+    "labels": _store_labels,
+    "array": _store_array,
+    "edges": _store_edges,
+    "search": _store_search,
+}
+LOAD = {
+    "int": _load_json(int),
+    "flag": _load_json(bool),
+    "dtype": _load_json(np.dtype),
+    "numbers": _load_json(_identity),
+    "names": _load_names,
+    "labels": _load_labels,
+    "array": _load_array,
+    "edges": _load_edges,
+    "search": _load_search,
+}
 
 
 def _encode(value, name):
-    """Turn a parameter value into JSON that :func:`_decode` restores exactly.
-
-    Parameters
-    ----------
-    value : object
-    name : str
-        Parameter name, for the error message.
-
-    Returns
-    -------
-    encoded : JSON-compatible object
-
-    Raises
-    ------
-    TypeError
-        For a value with no exact JSON form.
-    """
+    """Turn a parameter value into JSON that ``_decode`` restores exactly."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, float, np.integer, np.floating, np.bool_)):
@@ -443,16 +412,7 @@ def _encode(value, name):
 
 
 def _import_path(function):
-    """Return ``"module:qualname"`` for a function, or its repr if local.
-
-    Parameters
-    ----------
-    function : callable
-
-    Returns
-    -------
-    path : str
-    """
+    """Return ``"module:qualname"`` for a function, or its repr if local."""
     module = getattr(function, "__module__", None)
     qualname = getattr(function, "__qualname__", None)
     if module is None or qualname is None or "<" in qualname:
@@ -461,19 +421,7 @@ def _import_path(function):
 
 
 def _decode(value, name):
-    """Restore a parameter encoded by :func:`_encode`.
-
-    Parameters
-    ----------
-    value : JSON-compatible object
-    name : str
-        Parameter name, for the placeholder of a callable that cannot be
-        imported.
-
-    Returns
-    -------
-    decoded : object
-    """
+    """Restore a parameter encoded by ``_encode``."""
     if isinstance(value, list):
         return [_decode(item, name) for item in value]
     if not isinstance(value, dict):
@@ -498,18 +446,7 @@ def _decode(value, name):
 
 
 def _import_callable(path, name):
-    """Import ``"module:qualname"``, or return a placeholder that explains.
-
-    Parameters
-    ----------
-    path : str
-    name : str
-        Parameter name.
-
-    Returns
-    -------
-    function : callable
-    """
+    """Import ``"module:qualname"``, or return a placeholder that explains why not."""
     module_name, _, qualname = path.partition(":")
     try:
         found = importlib.import_module(module_name)

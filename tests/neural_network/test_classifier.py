@@ -256,6 +256,35 @@ def test_pandas_input_keeps_feature_names(multilabel_data):
         clf.predict(X_df.rename(columns={"f0": "other"}))
 
 
+def test_retune_thresholds_keeps_feature_names(multilabel_data):
+    """Check that re-tuning thresholds on DataFrame rows keeps the feature
+    names seen in fit, so that later predictions are still checked by name."""
+    pd = pytest.importorskip("pandas")
+    X, Y = multilabel_data
+    X_df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = MultiLabelNNClassifier(**{**FAST, "max_iter": 3}).fit(X_df, Y)
+    clf.retune_thresholds(X_df, Y)
+    assert_array_equal(clf.feature_names_in_, X_df.columns)
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(X_df.rename(columns={"f0": "other"}))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_, np.float16])
+def test_predict_proba_is_float64_for_other_than_float32(fitted, dtype):
+    """Check that int, bool and float16 rows get float64 outputs, as documented,
+    equal to those of the same rows given as float64."""
+    X = np.round(fitted_rows(fitted)).astype(dtype)
+    proba = fitted.predict_proba(X)
+    assert proba.dtype == np.float64
+    assert fitted.decision_function(X).dtype == np.float64
+    assert_array_equal(proba, fitted.predict_proba(X.astype(np.float64)))
+
+
+def fitted_rows(fitted, n_rows=20):
+    """Seeded rows of the width ``fitted`` was trained on."""
+    return np.random.RandomState(0).normal(size=(n_rows, fitted.n_features_in_))
+
+
 @pytest.mark.parametrize("dumps, loads", [(pickle.dumps, pickle.loads), (None, None)])
 def test_pickle_and_joblib_round_trip(fitted, multilabel_data, tmp_path, dumps, loads):
     """Check that pickle and joblib round trips reproduce predict_proba exactly."""
@@ -360,3 +389,32 @@ def test_pickle_from_another_state_format_is_refused(fitted):
     restored = MultiLabelNNClassifier.__new__(MultiLabelNNClassifier)
     with pytest.raises(ValueError, match=r"0\.0\.1 \(fitted-state format 0\).*refit"):
         restored.__setstate__(state)
+
+
+@pytest.mark.parametrize("threshold_cv", [None, 3], ids=["validation", "fold"])
+def test_early_stopping_on_rows_of_zero_weight_is_refused(
+    multilabel_data, threshold_cv
+):
+    """Check that early stopping on held-out rows that all weigh 0 (whose loss
+    is 0 at every epoch) is refused, instead of keeping the first epoch."""
+    from sklearn.utils import check_random_state
+
+    from sklearn_multilabel.neural_network._folds import RunSeeds
+    from sklearn_multilabel.neural_network._splitting import validation_split
+    from sklearn_multilabel.thresholds._cross_fitting import fold_splits
+
+    X, Y = multilabel_data
+    clf = MultiLabelNNClassifier(**{**FAST, "threshold_cv": threshold_cv})
+    seeds = RunSeeds.draw(check_random_state(clf.random_state))
+    if threshold_cv is None:
+        _, held = validation_split(Y, clf.validation_fraction, seeds.split)
+    else:
+        _, held = next(iter(fold_splits(Y.astype(np.uint8), threshold_cv, seeds.folds)))
+    weight = np.ones(len(X))
+    weight[held] = 0.0
+    with pytest.raises(
+        ValueError, match=r"held out for early stopping .* all have sample_weight 0"
+    ):
+        clf.fit(X, Y, sample_weight=weight)
+    clf.set_params(early_stopping=False).fit(X, Y, sample_weight=weight)
+    assert clf.n_iter_ == clf.max_iter

@@ -217,6 +217,7 @@ def test_models_saved_before_the_ensemble_keep_their_refit(multilabel_data, tmp_
     del state["input_noise"]
     del state["n_bins"]
     del state["bin_edges_"]
+    state["_state_format"] = (1, "0.1.0")  # the pickle format of those versions
     restored = MultiLabelNNClassifier.__new__(MultiLabelNNClassifier)
     restored.__setstate__(state)
     assert restored.get_params()["ensemble"] is False
@@ -241,20 +242,20 @@ def test_each_fold_network_is_released_before_the_next_trains(
     import gc
     import weakref
 
-    from sklearn_multilabel.neural_network import _classifier as _classifier
+    from sklearn_multilabel.neural_network import _folds
 
     X, Y = multilabel_data
     trained, alive_at_start = [], []
-    train_network = _classifier.MultiLabelNNClassifier._train_network
+    train_network = _folds.train_network
 
-    def watching(self, *args, **kwargs):
+    def watching(*args, **kwargs):
         gc.collect()
         alive_at_start.append(sum(ref() is not None for ref in trained))
-        model, history = train_network(self, *args, **kwargs)
+        model, history = train_network(*args, **kwargs)
         trained.append(weakref.ref(model))
         return model, history
 
-    monkeypatch.setattr(_classifier.MultiLabelNNClassifier, "_train_network", watching)
+    monkeypatch.setattr(_folds, "train_network", watching)
     clf = MultiLabelNNClassifier(**ENSEMBLE).fit(X, Y)
     assert alive_at_start == [0, 0, 0]
     assert len(clf.best_epoch_) == 3
@@ -274,3 +275,58 @@ def test_network_average_refuses_mixed_or_missing_networks():
         average.add(custom)
     with pytest.raises(ValueError, match="1 of 2 networks were added"):
         average.model()
+
+
+@pytest.mark.parametrize(
+    "params, n_scoring, n_kept",
+    [
+        ({"threshold_cv": None}, 1, 1),
+        ({"threshold_cv": 3, "ensemble": True}, 3, 3),
+        ({"threshold_cv": 3, "ensemble": False}, 3, 1),
+        ({"threshold_cv": 3, "ensemble": False, "threshold": 0.5}, 0, 1),
+    ],
+    ids=["single", "ensemble", "refit", "refit-fixed-threshold"],
+)
+def test_one_fold_loop_plans_every_mode(multilabel_data, params, n_scoring, n_kept):
+    """Check that threshold_cv and ensemble are decided once into planned
+    networks: which rows each trains and is scored on, and which are kept."""
+    from sklearn_multilabel.neural_network._folds import plan_networks
+
+    X, Y = multilabel_data
+    clf = MultiLabelNNClassifier(**{**FAST, **params})
+    tuned = isinstance(clf.threshold, str)
+    plan = plan_networks(clf, X, Y.astype(np.uint8), None, None, tuned=tuned)
+    scoring = [net for net in plan.networks if net.score_rows is not None]
+    assert len(scoring) == n_scoring
+    assert sum(net.kept for net in plan.networks) == n_kept
+    for net in plan.networks:
+        for rows in (net.stop_rows, net.score_rows):
+            if rows is not None and net.train_rows is not None:
+                assert not np.intersect1d(net.train_rows, rows).size
+    if params["threshold_cv"] is not None and n_scoring:
+        held = np.sort(np.concatenate([net.score_rows for net in scoring]))
+        assert_array_equal(held, np.arange(len(X)))
+
+
+def test_refit_folds_draw_seeds_as_fits_of_their_rows(multilabel_data):
+    """Check that refit folds reuse an int random_state's own seeds (as a fit
+    of the fold's rows would) and take a RandomState's next ones."""
+    from sklearn_multilabel.neural_network._folds import RunSeeds, plan_networks
+
+    X, Y = multilabel_data
+    params = {**FAST, "threshold_cv": 2, "ensemble": False}
+    plan = plan_networks(MultiLabelNNClassifier(**params), X, Y, None, None, tuned=True)
+    run = RunSeeds.draw(np.random.RandomState(0))
+    assert {(net.network_seed, net.shuffle_seed) for net in plan.networks} == {
+        (run.network, run.shuffle)
+    }
+    rng = np.random.RandomState(0)
+    params["random_state"] = np.random.RandomState(0)
+    plan = plan_networks(MultiLabelNNClassifier(**params), X, Y, None, None, tuned=True)
+    run, first, second = (RunSeeds.draw(rng) for _ in range(3))
+    seeds = [(net.network_seed, net.shuffle_seed) for net in plan.networks]
+    assert seeds == [
+        (first.network, first.shuffle),
+        (second.network, second.shuffle),
+        (run.network, run.shuffle),
+    ]

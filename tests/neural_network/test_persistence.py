@@ -20,10 +20,14 @@ import sklearn_multilabel
 from sklearn_multilabel import MultiLabelNNClassifier
 from sklearn_multilabel.neural_network import _persistence
 from sklearn_multilabel.neural_network._persistence import (
-    FORMAT_VERSION,
     UnavailableCallable,
     load_model,
     save_model,
+)
+from sklearn_multilabel.neural_network._state import (
+    FITTED_STATE,
+    MIGRATIONS,
+    STATE_FORMAT,
 )
 
 from ..conftest import FAST, network_input
@@ -201,13 +205,13 @@ def test_incompatible_version_is_refused_with_both_versions(fitted, tmp_path):
     """Check that a file in another format names both versions and the way out."""
     path = tmp_path / "future.skml"
     save_model(fitted, path)
-    _rewrite_state(path, format_version=FORMAT_VERSION + 1, package_version="9.9.9")
+    _rewrite_state(path, format_version=STATE_FORMAT + 1, package_version="9.9.9")
     version = sklearn_multilabel.__version__
     with pytest.raises(
         ValueError,
         match=(
-            rf"sklearn_multilabel 9\.9\.9 in model format {FORMAT_VERSION + 1}.*"
-            rf"this is sklearn_multilabel {version}.*reads format {FORMAT_VERSION}.*"
+            rf"sklearn_multilabel 9\.9\.9 in model format {STATE_FORMAT + 1}.*"
+            rf"this is sklearn_multilabel {version}.*reads format {STATE_FORMAT}.*"
             r"sklearn-multilabel==9\.9\.9.*refit"
         ),
     ):
@@ -318,3 +322,52 @@ def test_docstring_warns_to_load_only_trusted_files():
     """Check that the module tells users to load only trusted pickles and files."""
     assert "sources you trust" in _persistence.__doc__
     assert "arbitrary code" in _persistence.__doc__
+
+
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+@pytest.mark.parametrize("kind", ["pickle", "save_model"])
+def test_files_written_by_earlier_main_predict_the_same(kind):
+    """Check that a pickle and a save_model file written by main at e087948
+    (pickle state format 1, file format 2) load and predict exactly as then."""
+    expected = np.load(FIXTURES / "e087948_expected.npz")
+    if kind == "pickle":
+        with open(FIXTURES / "e087948.pkl", "rb") as file:
+            clf = pickle.load(file)
+    else:
+        clf = load_model(FIXTURES / "e087948.zip")
+    assert_array_equal(clf.predict_proba(expected["X"]), expected["proba"])
+    assert_array_equal(clf.predict(expected["X"]), expected["predict"])
+    assert_array_equal(clf.thresholds_, expected["thresholds"])
+    assert clf.loss_curve_ == clf.history_["loss"]
+    assert not hasattr(clf, "_state_format")
+
+
+def test_fitted_state_is_declared_once(fitted):
+    """Check that fit publishes exactly the declared fitted attributes, and
+    that pickling and save_model restore each of them."""
+    published = {name for name in vars(fitted) if name.endswith("_")}
+    published |= {"_binary", "_target_dtype"}
+    declared = {attribute.name for attribute in FITTED_STATE}
+    assert published <= declared
+    assert declared - published <= {"feature_names_in_"}
+    assert set(MIGRATIONS) == set(range(1, STATE_FORMAT))
+
+
+def test_migration_fills_what_older_formats_lacked():
+    """Check that a format-1 state gains the parameters and attributes added
+    since, with the values that reproduce its fit."""
+    from sklearn_multilabel.neural_network._state import migrate
+
+    params, fitted = {"threshold_cv": 5}, {"history_": {"loss": [1.0], "val_loss": []}}
+    migrate(1, params, fitted)
+    assert params == {
+        "threshold_cv": 5,
+        "ensemble": False,
+        "batch_norm": False,
+        "input_noise": 0.0,
+        "n_bins": 0,
+    }
+    assert fitted["bin_edges_"] is None
+    assert fitted["loss_curve_"] == [1.0]
