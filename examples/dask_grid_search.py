@@ -108,15 +108,17 @@ def report(search, data):
 # %%
 # Threads per worker
 # ------------------
-# Dask's nanny sets ``OMP_NUM_THREADS=1`` in each worker, and each fit sizes
-# TensorFlow's pools from it (``TF_NUM_INTRAOP_THREADS=1``), so workers x
-# threads never exceed the cores. To give each worker more threads, set
-# ``TF_NUM_INTRAOP_THREADS`` in the workers' environment:
-# ``LocalCluster(..., env={"TF_NUM_INTRAOP_THREADS": "4"})``, or
-# ``export TF_NUM_INTRAOP_THREADS=4`` before ``dask worker``.
+# Dask's nanny sets ``OMP_NUM_THREADS=1`` in each worker, and the first fit
+# sizes TensorFlow's pools from it (through ``tf.config.threading``; the
+# environment is left alone), so workers x threads never exceed the cores.
+# To give each worker more threads, set ``TF_NUM_INTRAOP_THREADS`` in the
+# workers' environment: ``LocalCluster(..., env={"TF_NUM_INTRAOP_THREADS":
+# "4"})``, or ``export TF_NUM_INTRAOP_THREADS=4`` before ``dask worker``.
 def tensorflow_threads():
-    """The intra-op thread count TensorFlow was started with in this process."""
-    return os.environ.get("TF_NUM_INTRAOP_THREADS")
+    """TensorFlow's intra-op thread count in this process (0: one per core)."""
+    import tensorflow as tf
+
+    return tf.config.threading.get_intra_op_parallelism_threads()
 
 
 # %%

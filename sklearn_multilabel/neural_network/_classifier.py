@@ -170,6 +170,10 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         ``n_features_in``, ``n_labels`` and an integer ``random_state``; it
         must return a ``keras.Model`` ending in one logit per label (a final
         sigmoid is accepted and turned into logits; softmax is refused).
+        The returned model is never trained or edited: a clone is, built
+        from its configuration with every unseeded initializer and random
+        layer seeded from ``random_state`` (weights the builder sets, e.g.
+        pretrained ones, are not carried over).
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split, the weight initialisation (drawn by
         numpy, so equal on every backend), dropout (drawn by the backend),
