@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sklearn_multilabel import MultiLabelNNClassifier
-from sklearn_multilabel.neural_network import _classifier
+from sklearn_multilabel.neural_network import _folds
 from sklearn_multilabel.neural_network._input_noise import (
     AUTO_INPUT_NOISE,
     NOISE_STREAM,
@@ -159,13 +159,13 @@ def test_auto_noise_is_on_for_dense_and_off_for_sparse(multilabel_data, monkeypa
     network of the fold ensemble."""
     X, Y = multilabel_data
     levels = []
-    train = _classifier.train
+    train = _folds.train
 
     def remembering(model, forward, data, schedule, *args, **kwargs):
         levels.append(schedule.input_noise)
         return train(model, forward, data, schedule, *args, **kwargs)
 
-    monkeypatch.setattr(_classifier, "train", remembering)
+    monkeypatch.setattr(_folds, "train", remembering)
     params = {**FAST, "max_iter": 2}
     MultiLabelNNClassifier(**params).fit(X, Y)
     MultiLabelNNClassifier(**params).fit(sp.csr_matrix(X), Y)

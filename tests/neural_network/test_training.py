@@ -58,10 +58,10 @@ def test_best_epoch_weights_are_restored(multilabel_data, monkeypatch):
     """Check that early stopping hands back the weights of the epoch with the
     lowest validation loss, not the last epoch's."""
     X, Y = multilabel_data
-    from sklearn_multilabel.neural_network import _classifier as _classifier
+    from sklearn_multilabel.neural_network import _folds
 
     models, snapshots = [], []
-    train, validation_loss = _classifier.train, _training._validation_loss
+    train, validation_loss = _folds.train, _training._validation_loss
 
     def remembering(model, *args, **kwargs):
         models.append(model)
@@ -71,7 +71,7 @@ def test_best_epoch_weights_are_restored(multilabel_data, monkeypatch):
         snapshots.append(models[-1].get_weights())
         return validation_loss(*args)
 
-    monkeypatch.setattr(_classifier, "train", remembering)
+    monkeypatch.setattr(_folds, "train", remembering)
     monkeypatch.setattr(_training, "_validation_loss", recording)
     # A wide unpenalised network and a large step overfit after a few epochs.
     params = {
