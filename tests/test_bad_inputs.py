@@ -99,6 +99,15 @@ def _set_two_thresholds(clf):
     clf.thresholds_ = np.array([0.5, 0.5])
 
 
+def _set_nan_threshold(clf):
+    clf.thresholds_ = np.array([0.5, np.nan, 0.5])
+
+
+def _check_all_zero_target(clf, X, Y):
+    assert_array_equal(clf.thresholds_, np.nextafter(1.0, 2.0))
+    assert not clf.predict(X).any()
+
+
 def works(id, check, **kwargs):
     return Case(id, "works", check=check, **kwargs)
 
@@ -470,6 +479,14 @@ CASES = [
         y=np.where(Y[:, 0] == 1, "spam", "ham"),
     ),
     works("Y-one-column", _check_column_vector, y=Y[:, :1]),
+    predict_error(
+        "thresholds-set-by-hand-nan",
+        ValueError,
+        r"thresholds_ contains NaN \(label 1\)",
+        X,
+        tamper=_set_nan_threshold,
+    ),
+    works("Y-all-zero", _check_all_zero_target, y=np.zeros((60, 3), dtype=int)),
 ]
 
 PARAMS = [

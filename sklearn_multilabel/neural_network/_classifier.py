@@ -39,7 +39,11 @@ from sklearn_multilabel.neural_network._state import (
     publish,
     unpickled_state,
 )
-from sklearn_multilabel.thresholds._decoding import check_label_bounds, decode
+from sklearn_multilabel.thresholds._decoding import (
+    check_label_bounds,
+    check_thresholds,
+    decode,
+)
 from sklearn_multilabel.thresholds._search import (
     DEFAULT_SHRINKAGE,
     fixed_thresholds,
@@ -141,7 +145,12 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         thresholds maximising that global metric), "global_micro_f1" (one
         threshold for all labels), "youden", "prevalence", or a callable
         ``metric(Y_true, Y_pred) -> float``. A float or an array of one value
-        per label fixes the thresholds.
+        per label fixes the thresholds. Tuned thresholds follow one rule
+        whatever the strategy: a label never positive in the training rows
+        is never predicted (its threshold is ``nextafter(1, 2)``, above any
+        probability), one always positive is always predicted (threshold
+        0); a label positive in the training rows but not in the tuning
+        rows follows the strategy. Fixed thresholds are kept as given.
     beta : float, default=1.0
         Weight of recall relative to precision for ``threshold="fbeta"``.
     threshold_shrinkage : float, default=20.0
@@ -350,7 +359,9 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         )
         search = None
         if thresholds is None:
-            search = self._search(networks.labels, networks.scores, self.threshold)
+            search = self._search(
+                networks.labels, networks.scores, self.threshold, Y_train=Y
+            )
             thresholds = search.thresholds
 
         # Published only now, so that a failed fit leaves nothing that predicts.
@@ -426,7 +437,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         self.thresholds_ = self.threshold_search_.thresholds
         return self
 
-    def _search(self, Y_tune, scores, strategy):
+    def _search(self, Y_tune, scores, strategy, Y_train=None):
         """Tune thresholds on held-out ``scores`` with this estimator's parameters."""
         return tune_thresholds(
             Y_tune,
@@ -434,6 +445,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             strategy,
             beta=self.beta,
             shrinkage=self.threshold_shrinkage,
+            Y_train=Y_train,
         )
 
     def _logits(self, X, link=None):
@@ -521,6 +533,8 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 f"thresholds_ has shape {np.shape(self.thresholds_)} but the network "
                 f"predicts {proba.shape[1]} labels: set one threshold per label."
             )
+        # The validator of decode, also on the plain path: NaN would never predict.
+        check_thresholds(self.thresholds_, proba.shape[1], name="thresholds_")
         if self._binary:
             return self.classes_[(proba[:, 0] >= self.thresholds_[0]).astype(int)]
         if self.min_labels == 0 and self.max_labels is None:

@@ -8,9 +8,10 @@ Pure numpy: nothing here imports Keras.
 """
 
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+import scipy.sparse as sp
 
 from sklearn_multilabel.thresholds._cut_points import (
     _TIE_ATOL,
@@ -49,6 +50,11 @@ CALLABLE_GRID_SIZE = 50
 # ... for at most this many rounds over the labels.
 CALLABLE_MAX_ROUNDS = 5
 
+# Range of predict_proba: a label never positive in the training rows gets a
+# cut just above its top (``proba >= threshold`` never holds), one always
+# positive its bottom.
+PROBABILITY_RANGE = (0.0, 1.0)
+
 _SHRUNK = ("f1", "fbeta")
 _COORDINATE_ASCENT = ("micro_f1", "samples_f1", "samples_jaccard")
 
@@ -61,7 +67,9 @@ class ThresholdSearch:
     ----------
     thresholds : ndarray of shape (n_labels,)
         Per-label thresholds; a label is predicted when ``score >= threshold``.
-        ``+inf`` means the label is never predicted.
+        ``+inf``, or a value above the top of the scores' range (such as
+        ``nextafter(1, 2)`` for probabilities), means the label is never
+        predicted.
     strategy : str
         Name of the strategy, or of the callable metric, that chose them.
     score : float
@@ -130,6 +138,8 @@ def tune_thresholds(
     shrinkage=DEFAULT_SHRINKAGE,
     prevalence=None,
     fallback=FALLBACK_THRESHOLD,
+    Y_train=None,
+    score_range=PROBABILITY_RANGE,
 ):
     """Tune per-label thresholds on held-out scores with a named strategy.
 
@@ -161,6 +171,15 @@ def tune_thresholds(
     global strategies and "prevalence" may return ``+inf`` for a label best
     never predicted (e.g. one with no positive).
 
+    Labels constant in the training rows: given `Y_train`, a label with no
+    positive in it is never predicted (threshold just above the top of
+    `score_range`, ``nextafter(1, 2)`` for probabilities) and a label with no
+    negative in it is always predicted (threshold at the bottom, 0 for
+    probabilities), whatever the strategy; this rule is applied after the
+    search, whose `score` and per-label results it leaves unchanged. A label
+    positive in `Y_train` but not in the tuning rows `Y_true` (e.g. absent
+    from a validation split) follows the strategy and its fallback rules.
+
     Parameters
     ----------
     Y_true : {array-like, sparse matrix} of shape (n_samples, n_labels)
@@ -181,6 +200,14 @@ def tune_thresholds(
     fallback : float, default=0.5
         Threshold of labels whose metric has no optimum, see above; 0.5
         suits probabilities, 0 suits decision functions.
+    Y_train : {array-like, sparse matrix} of shape (n_train, n_labels), \
+            default=None
+        Multi-hot targets of the rows the model was trained on, for the rule
+        on constant labels above; None applies no such rule.
+    score_range : tuple of (float, float), default=(0.0, 1.0)
+        Lowest and highest score the model can give, for the rule on
+        constant labels: (0, 1) for probabilities, ``(-inf, inf)`` for
+        decision functions.
 
     Returns
     -------
@@ -198,6 +225,16 @@ def tune_thresholds(
     (array([0.45, 0.55]), 1.0)
     """
     Y_true, scores = check_targets(Y_true, scores)
+    search = _search_strategy(
+        Y_true, scores, strategy, beta, shrinkage, prevalence, fallback
+    )
+    if Y_train is None:
+        return search
+    return _pin_constant_labels(search, Y_train, score_range)
+
+
+def _search_strategy(Y_true, scores, strategy, beta, shrinkage, prevalence, fallback):
+    """Dispatch the checked tuning rows to ``strategy``; a ThresholdSearch."""
     n_positives = Y_true.sum(axis=0)
     if callable(strategy):
         thresholds, score = _callable_thresholds(Y_true, scores, strategy)
@@ -232,6 +269,39 @@ def tune_thresholds(
         rates = Y_true.mean(axis=0) if prevalence is None else prevalence
         thresholds, score = prevalence_thresholds(scores, rates), np.nan
     return _search_result(thresholds, strategy, score, n_positives)
+
+
+def _pin_constant_labels(search, Y_train, score_range):
+    """Set the thresholds of labels constant in ``Y_train``: never, or always.
+
+    Return a new ThresholdSearch; the search's score and per-label results stay.
+    """
+    n_labels = search.thresholds.shape[0]
+    shape = getattr(Y_train, "shape", np.shape(Y_train))
+    if len(shape) != 2 or shape[1] != n_labels:
+        raise ValueError(
+            f"Y_train has shape {shape} but the tuning scores have {n_labels} "
+            "labels: pass the training targets, one column per label."
+        )
+    values = Y_train.data if sp.issparse(Y_train) else np.asarray(Y_train)
+    if not np.isin(values, (0, 1)).all():
+        raise ValueError(
+            f"Y_train contains values {np.unique(values)[:5]}: pass a multi-hot "
+            "indicator matrix of 0/1 values."
+        )
+    low, high = (float(bound) for bound in score_range)
+    if not low < high:
+        raise ValueError(
+            f"score_range must be (lowest, highest) with lowest < highest; got "
+            f"{score_range!r}. Pass (0, 1) for probabilities, (-inf, inf) for "
+            "decision functions."
+        )
+    n_positives = np.asarray(Y_train.sum(axis=0)).ravel()
+    thresholds = np.where(n_positives == 0, np.nextafter(high, np.inf), low)
+    constant = (n_positives == 0) | (n_positives == shape[0])
+    thresholds = np.where(constant, thresholds, search.thresholds)
+    thresholds.setflags(write=False)
+    return replace(search, thresholds=thresholds)
 
 
 def _shrunk_fbeta(Y_true, scores, strategy, beta, shrinkage, fallback):

@@ -30,12 +30,17 @@ from sklearn_multilabel.thresholds._search import (
     DEFAULT_BETA,
     DEFAULT_SHRINKAGE,
     DEFAULT_STRATEGY,
+    PROBABILITY_RANGE,
     STRATEGIES,
     tune_thresholds,
 )
 
 # Thresholds of labels without an optimum, on each response method's scale.
 _FALLBACKS = {"predict_proba": FALLBACK_THRESHOLD, "decision_function": 0.0}
+_SCORE_RANGES = {
+    "predict_proba": PROBABILITY_RANGE,
+    "decision_function": (-np.inf, np.inf),
+}
 
 
 def _estimator_has(method):
@@ -72,6 +77,13 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
       ``(X, y)`` passed to ``fit``, which must be held-out data (tuning on
       the training rows makes the thresholds fit the training scores, which
       are over-confident). No fit at all; `refit` is ignored.
+
+    Unless ``cv="prefit"``, a label never positive in the rows passed to
+    ``fit`` is never predicted (threshold ``nextafter(1, 2)`` for
+    probabilities, ``+inf`` for a decision function), and a label always
+    positive there is always predicted (threshold 0, or ``-inf``), whatever
+    the strategy. With ``cv="prefit"`` the training rows are unknown and
+    every label follows the strategy.
 
     Parameters
     ----------
@@ -115,7 +127,7 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         ``cv="prefit"``.
     thresholds_ : ndarray of shape (n_labels,)
         Per-label thresholds on the scale of the response method; ``+inf``
-        means never predicted. May be set by hand.
+        or ``nextafter(1, 2)`` means never predicted. May be set by hand.
     threshold_search_ : ThresholdSearch
         Per-label details of the search (positives, thresholds before
         shrinkage, per-label metric); ``.to_frame()`` gives a DataFrame.
@@ -232,6 +244,8 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
             beta=self.beta,
             shrinkage=self.shrinkage,
             fallback=_FALLBACKS[method],
+            Y_train=None if self.cv == "prefit" else Y,
+            score_range=_SCORE_RANGES[method],
         )
         self.estimator_ = estimator
         self.threshold_search_ = search
