@@ -21,6 +21,8 @@ Usage::
 
     python benchmarks/soak.py                    # 200 fits (~2 min, 2 cores)
     python benchmarks/soak.py --fits 50 --every 5
+    python benchmarks/soak.py --threshold-cv 0   # one network per fit
+    python benchmarks/soak.py --sparse           # CSR features
     python benchmarks/soak.py --json soak.json   # also write the raw curves
 """
 
@@ -58,6 +60,16 @@ def parse_args(argv=None):
     parser.add_argument("--every", type=int, default=10, help="print every N fits")
     parser.add_argument("--samples", type=int, default=200, help="rows per fit")
     parser.add_argument(
+        "--threshold-cv",
+        type=int,
+        default=5,
+        help="networks of the fold ensemble each fit trains (default 5, the "
+        "estimator's default); 0 trains one network (threshold_cv=None)",
+    )
+    parser.add_argument(
+        "--sparse", action="store_true", help="fit on CSR features instead of dense"
+    )
+    parser.add_argument(
         "--no-collect",
         dest="collect",
         action="store_false",
@@ -84,34 +96,41 @@ def resident_mib():
         return int(statm.read().split()[1]) * PAGE_MIB
 
 
-def make_data(n_samples):
+def make_data(n_samples, *, sparse=False):
     """Return scaled features and a 5-label indicator target.
 
     Parameters
     ----------
     n_samples : int
+    sparse : bool, default=False
+        Return the features as a CSR matrix (word counts, as a text set).
 
     Returns
     -------
-    X : ndarray of shape (n_samples, 10)
+    X : ndarray or CSR matrix of shape (n_samples, 10)
     Y : ndarray of shape (n_samples, 5)
     """
+    import scipy.sparse as sp
     from sklearn.datasets import make_multilabel_classification
     from sklearn.preprocessing import StandardScaler
 
     X, Y = make_multilabel_classification(
         n_samples=n_samples, n_features=10, n_classes=5, random_state=0
     )
+    if sparse:
+        return sp.csr_matrix(X), Y
     return StandardScaler().fit_transform(X), Y
 
 
-def soak(n_fits, X, Y, *, collect=True, every=0):
+def soak(n_fits, X, Y, *, threshold_cv=5, collect=True, every=0):
     """Fit, predict and drop ``n_fits`` estimators, recording RSS and time.
 
     Parameters
     ----------
     n_fits : int
     X, Y : ndarray
+    threshold_cv : int or None, default=5
+        Fold networks per fit (the fold ensemble); None trains one network.
     collect : bool, default=True
         Run the garbage collector after each fit, before reading the RSS, so
         that the curve shows what the fits retain rather than where Python's
@@ -132,7 +151,9 @@ def soak(n_fits, X, Y, *, collect=True, every=0):
     rss, seconds = [], []
     for index in range(n_fits):
         started = time.perf_counter()
-        estimator = MultiLabelNNClassifier(**PARAMS, random_state=index).fit(X, Y)
+        estimator = MultiLabelNNClassifier(
+            **PARAMS, threshold_cv=threshold_cv, random_state=index
+        ).fit(X, Y)
         estimator.predict_proba(X)
         seconds.append(time.perf_counter() - started)
         del estimator
@@ -187,9 +208,21 @@ def main(argv=None):
     """
     args = parse_args(argv)
     warnings.simplefilter("ignore")
-    X, Y = make_data(args.samples)
-    print(f"rss before the first fit: {resident_mib():.1f} MiB", flush=True)
-    rss, seconds = soak(args.fits, X, Y, collect=args.collect, every=args.every)
+    X, Y = make_data(args.samples, sparse=args.sparse)
+    threshold_cv = args.threshold_cv or None
+    print(
+        f"threshold_cv={threshold_cv}, {'sparse' if args.sparse else 'dense'} X; "
+        f"rss before the first fit: {resident_mib():.1f} MiB",
+        flush=True,
+    )
+    rss, seconds = soak(
+        args.fits,
+        X,
+        Y,
+        threshold_cv=threshold_cv,
+        collect=args.collect,
+        every=args.every,
+    )
     summary = summarise(rss, seconds, args.warmup, args.window)
     print()
     print(

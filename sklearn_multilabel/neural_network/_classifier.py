@@ -37,6 +37,7 @@ from sklearn_multilabel.neural_network._state import (
     history_attributes,
     pickled_state,
     publish,
+    unfitted_on_failure,
     unpickled_state,
 )
 from sklearn_multilabel.thresholds._decoding import (
@@ -313,6 +314,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unfitted_on_failure
     def fit(self, X, y, sample_weight=None):
         """Train the network and tune the per-label thresholds.
 
@@ -336,6 +338,18 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : object
             Fitted estimator.
+
+        Notes
+        -----
+        A fit that raises leaves the estimator unfitted, an earlier fit
+        dropped. Ctrl-C (``KeyboardInterrupt``) during the training of a lone
+        network (``threshold_cv=None``) after its first epoch ends training
+        with a warning and the weights of its best epoch so far, and the fit
+        goes on to the thresholds. During a fit of several networks
+        (``threshold_cv=K``: the fold ensemble, or the folds and the refit)
+        it stops the whole fit: no later network trains, a warning names
+        the interrupted one, the ``KeyboardInterrupt`` propagates and the
+        estimator is left unfitted.
         """
         forget(self)
         reject_label_lists(y)

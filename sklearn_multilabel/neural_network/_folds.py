@@ -6,6 +6,8 @@ in one loop, scoring the rows each one held out and keeping those that
 predict.
 """
 
+import dataclasses
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -198,8 +200,10 @@ def fit_networks(estimator, data, plan, *, classes, binary):
     n_kept = sum(planned.kept for planned in plan.networks)
     average = NetworkAverage(n_kept) if n_kept > 1 else None
     kept, histories, scores, scored = None, [], None, np.zeros(X.shape[0], bool)
-    for planned in plan.networks:
-        model, history = train_network(estimator, data, planned, classes, binary)
+    for position, planned in enumerate(plan.networks):
+        model, history = _train_or_stop(
+            estimator, data, plan, position, classes, binary
+        )
         layers = dense_stack(model) if estimator.build_network is None else None
         forward = None
         if planned.score_rows is not None:
@@ -240,8 +244,41 @@ def fit_networks(estimator, data, plan, *, classes, binary):
     return FittedNetworks(model, forward, histories, scores, labels)
 
 
-def train_network(estimator, data, planned, classes, binary):
-    """Build the planned network and train it on its rows of ``data``."""
+def _train_or_stop(estimator, data, plan, position, classes, binary):
+    """Train network ``position`` of ``plan``; Ctrl-C in one of several stops the fit.
+
+    A lone network keeps its best weights on Ctrl-C (the training loop's
+    rule); one of several re-raises, with a warning, so no later one trains.
+    """
+    n_networks = len(plan.networks)
+    try:
+        return train_network(
+            estimator,
+            data,
+            plan.networks[position],
+            classes,
+            binary,
+            keep_best_on_interrupt=n_networks == 1,
+        )
+    except KeyboardInterrupt:
+        if n_networks > 1:
+            warnings.warn(
+                f"Fit interrupted while training network {position + 1} of "
+                f"{n_networks}: the whole fit stops and the estimator is left "
+                "unfitted (its previous fit, if any, is dropped).",
+                UserWarning,
+                stacklevel=4,
+            )
+        raise
+
+
+def train_network(
+    estimator, data, planned, classes, binary, *, keep_best_on_interrupt=True
+):
+    """Build the planned network and train it on its rows of ``data``.
+
+    ``keep_best_on_interrupt`` is the training loop's Ctrl-C rule.
+    """
     from sklearn_multilabel.neural_network._network import takes_sparse_input
 
     train_part = tuple(_rows(part, planned.train_rows) for part in data)
@@ -261,11 +298,14 @@ def train_network(estimator, data, planned, classes, binary):
         sparse=sparse,
     )
     forward = CompiledForward(model, n_inputs, sparse=takes_sparse_input(model))
+    schedule = training_schedule(
+        estimator, X.shape[0], planned.shuffle_seed, sparse=sparse
+    )
     history = train(
         model,
         forward if bins is None else EncodedForward(bins, forward),
         train_part,
-        training_schedule(estimator, X.shape[0], planned.shuffle_seed, sparse=sparse),
+        dataclasses.replace(schedule, keep_best_on_interrupt=keep_best_on_interrupt),
         training_objective(
             estimator, positive_weights(estimator.class_weight, Y, classes, binary)
         ),

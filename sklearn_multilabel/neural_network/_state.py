@@ -5,6 +5,7 @@
 migration table ``MIGRATIONS``.
 """
 
+import functools
 from typing import NamedTuple
 
 from sklearn_multilabel._version import __version__
@@ -111,6 +112,24 @@ def forget(estimator):
     for attribute in FITTED_STATE:
         estimator.__dict__.pop(attribute.name, None)
     estimator.__dict__.pop("_forward", None)
+
+
+def unfitted_on_failure(fit):
+    """Make ``fit`` drop every fitted attribute when it raises, Ctrl-C included.
+
+    Checking the data sets ``n_features_in_`` before training: a fit failing
+    afterwards must not leave it behind beside no model.
+    """
+
+    @functools.wraps(fit)
+    def failsafe_fit(estimator, *args, **kwargs):
+        try:
+            return fit(estimator, *args, **kwargs)
+        except BaseException:
+            forget(estimator)
+            raise
+
+    return failsafe_fit
 
 
 def history_attributes(histories):

@@ -144,12 +144,13 @@ class KeepBestOnInterrupt(Callback):
 def default_callbacks(schedule):
     """Return the callbacks a ``TrainingSchedule`` asks for, in calling order."""
     report = [EpochReport()] if schedule.verbose else []
+    interrupt = [KeepBestOnInterrupt()] if schedule.keep_best_on_interrupt else []
     return [
         DivergenceCheck(),
         *report,
         BestWeights(),
         EarlyStopping(schedule.n_iter_no_change, schedule.tol),
-        KeepBestOnInterrupt(),
+        *interrupt,
     ]
 
 

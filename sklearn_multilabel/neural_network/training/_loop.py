@@ -46,6 +46,10 @@ class TrainingSchedule:
         Standard deviation of the Gaussian noise added to each feature of
         every training batch, in units of that feature's standard deviation
         over the training rows. Dense rows only.
+    keep_best_on_interrupt : bool, default=True
+        Whether a ``KeyboardInterrupt`` after the first epoch ends training
+        with the best weights so far; False lets it propagate (the network
+        is one of several, and the whole fit stops).
     """
 
     learning_rate: float
@@ -56,6 +60,7 @@ class TrainingSchedule:
     shuffle_seed: int
     verbose: int = 0
     input_noise: float = 0.0
+    keep_best_on_interrupt: bool = True
 
 
 @dataclass
@@ -131,7 +136,8 @@ def train(
     The monitored loss is the validation loss when ``validation`` is given,
     else the training loss (as ``MLPClassifier`` does without early stopping).
     A ``KeyboardInterrupt`` after the first epoch ends training with a
-    warning and the best weights so far; during the first, it propagates.
+    warning and the best weights so far (unless the schedule says otherwise);
+    during the first, it propagates.
 
     Parameters
     ----------
