@@ -45,6 +45,31 @@ def reject_empty_label_set(y):
         raise ValueError(f"y has shape {shape}, with no label column; {HOW_TO_ENCODE}.")
 
 
+def target_label_names(y):
+    """Return the string column names of a 2-D ``y`` (a DataFrame), else None.
+
+    As ``feature_names_in_``: names only when every column name is a string.
+    """
+    columns = getattr(y, "columns", None)
+    if columns is None or getattr(y, "ndim", 2) != 2:
+        return None
+    names = np.asarray(columns, dtype=object)
+    if len(names) == 0 or not all(isinstance(name, str) for name in names):
+        return None
+    return names
+
+
+def check_label_names(label_names, n_labels):
+    """Return ``label_names`` as an array of one name per label, or raise."""
+    names = np.asarray(label_names)
+    if names.shape != (n_labels,):
+        raise ValueError(
+            f"label_names has shape {names.shape} but there are {n_labels} labels: "
+            "pass one name per label, e.g. the estimator's label_names_."
+        )
+    return names
+
+
 def _plain(row):
     """Return a row as a list of Python scalars, for readable messages."""
     return [value.item() if isinstance(value, np.generic) else value for value in row]

@@ -16,6 +16,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from sklearn_multilabel._validation import check_label_names, target_label_names
 from sklearn_multilabel.thresholds._cross_fitting import positive_scores
 from sklearn_multilabel.thresholds._decoding import (
     apply_thresholds,
@@ -58,7 +59,8 @@ def per_label_report(
         ``thresholds_``; None when predictions are given (the threshold column
         is then NaN).
     label_names : array-like of shape (n_labels,), default=None
-        Row names; None for the label indices.
+        Row names, e.g. an estimator's ``label_names_``; None for the column
+        names of `Y_true` when it is a DataFrame, else the label indices.
     as_frame : bool, default=True
         Return a pandas DataFrame (pandas required). If False, return a dict
         of arrays (``label`` and the five columns) whose ``str()`` is an
@@ -84,6 +86,7 @@ def per_label_report(
     0              2     0.3500     1.0000     1.0000     1.0000
     1              2     0.5000     1.0000     1.0000     1.0000
     """
+    given_names = target_label_names(Y_true)
     Y_true, values = check_targets(Y_true, Y_pred_or_scores)
     n_labels = Y_true.shape[1]
     if thresholds is None:
@@ -100,12 +103,10 @@ def per_label_report(
     precision, recall, f1, support = precision_recall_fscore_support(
         Y_true, Y_pred, average=None, labels=np.arange(n_labels), zero_division=0.0
     )
-    names = np.arange(n_labels) if label_names is None else np.asarray(label_names)
-    if names.shape != (n_labels,):
-        raise ValueError(
-            f"label_names has shape {names.shape} but there are {n_labels} labels: "
-            "pass one name per label."
-        )
+    if label_names is None:
+        names = np.arange(n_labels) if given_names is None else given_names
+    else:
+        names = check_label_names(label_names, n_labels)
     columns = {
         "support": support.astype(np.int64),
         "threshold": threshold_column,
@@ -149,6 +150,47 @@ def _label_ranking_loss(y_true, y_score):
     return label_ranking_loss(y_true, _score_columns(y_score))
 
 
+def multilabel_log_loss(Y_true, Y_proba, *, sample_weight=None):
+    """Mean over the labels of each label's binary cross-entropy.
+
+    scikit-learn's ``log_loss`` (and so ``scoring="neg_log_loss"``) reads a
+    multi-label target as one multiclass problem, which means nothing for
+    independent labels; this is the loss the network itself minimises.
+
+    Parameters
+    ----------
+    Y_true : {array-like, sparse matrix} of shape (n_samples, n_labels)
+        Multi-hot indicator matrix of 0/1 true labels.
+    Y_proba : array-like of shape (n_samples, n_labels) or list of ndarray
+        Per-label probabilities of the positive class, e.g. ``predict_proba``
+        output (a list of ``(n_samples, 2)`` arrays, one per label, is read
+        too). Clipped to ``[eps, 1 - eps]`` with ``eps`` the float64 machine
+        epsilon, as ``sklearn.metrics.log_loss`` clips float64 probabilities.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weight of each row.
+
+    Returns
+    -------
+    loss : float
+        ``mean over rows (weighted) of mean over labels of
+        -(y log p + (1 - y) log(1 - p))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_multilabel.metrics import multilabel_log_loss
+    >>> Y_true = np.array([[1, 0], [0, 1]])
+    >>> proba = np.array([[0.9, 0.2], [0.4, 0.8]])
+    >>> round(multilabel_log_loss(Y_true, proba), 4)
+    0.2656
+    """
+    Y_true, proba = check_targets(Y_true, _score_columns(Y_proba))
+    eps = np.finfo(np.float64).eps
+    proba = np.clip(proba, eps, 1 - eps)
+    cells = -(Y_true * np.log(proba) + (1 - Y_true) * np.log1p(-proba))
+    return float(np.average(cells.mean(axis=1), weights=sample_weight))
+
+
 # Ranking metrics need scores: probabilities, else the decision function.
 _SCORES = ("predict_proba", "decision_function")
 
@@ -168,10 +210,17 @@ neg_label_ranking_loss_scorer = make_scorer(
     _label_ranking_loss, greater_is_better=False, response_method=_SCORES
 )
 
+#: Minus the mean per-label binary cross-entropy of ``predict_proba``; use it
+#: instead of ``"neg_log_loss"``, which is multiclass-only.
+neg_multilabel_log_loss_scorer = make_scorer(
+    multilabel_log_loss, greater_is_better=False, response_method="predict_proba"
+)
+
 #: The scorers above by name, for multi-metric ``scoring=`` or ``cross_validate``.
 MULTILABEL_SCORERS = {
     "neg_hamming_loss": neg_hamming_loss_scorer,
     "lrap": lrap_scorer,
     "neg_coverage_error": neg_coverage_error_scorer,
     "neg_label_ranking_loss": neg_label_ranking_loss_scorer,
+    "neg_multilabel_log_loss": neg_multilabel_log_loss_scorer,
 }

@@ -14,6 +14,7 @@ from sklearn_multilabel._validation import (
     encode_target,
     reject_empty_label_set,
     reject_label_lists,
+    target_label_names,
 )
 from sklearn_multilabel.neural_network._batches import as_row_major
 from sklearn_multilabel.neural_network._binning import (
@@ -197,6 +198,10 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray
         ``arange(n_labels)`` for an indicator target; the two classes for a
         1-D binary target.
+    label_names_ : ndarray of shape (n_labels,) or None
+        Names of the labels, in the order of the columns of ``predict``: the
+        column names of ``y`` when it is a DataFrame with string column
+        names, else None.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -354,6 +359,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         forget(self)
         reject_label_lists(y)
         reject_empty_label_set(y)
+        label_names = target_label_names(y)
         X, y = self._validate_training_data(X, y)
         sparse = sp.issparse(X)
         resolve_input_noise(self.input_noise, sparse)  # refuses noise on sparse X
@@ -384,6 +390,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             {
                 **fitted_state(self),  # what validate_data set
                 "classes_": classes,
+                "label_names_": label_names,
                 "_binary": binary,
                 "_target_dtype": y.dtype,
                 "model_": networks.model,

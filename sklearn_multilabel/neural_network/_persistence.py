@@ -269,9 +269,18 @@ def _load_array(attribute, scalars, arrays, fitted):
         fitted[attribute.name] = arrays[attribute.key]
 
 
+def _store_names(value, attribute, scalars, arrays):
+    if value is None:
+        scalars[attribute.key] = None
+    else:
+        _store_array(value, attribute, scalars, arrays)
+
+
 def _load_names(attribute, scalars, arrays, fitted):
     if attribute.key in arrays:
         fitted[attribute.name] = arrays[attribute.key].astype(object)
+    elif attribute.key in scalars:
+        fitted[attribute.name] = None
 
 
 def _store_labels(value, attribute, scalars, arrays):
@@ -362,7 +371,7 @@ STORE = {
     "flag": _store_json(bool),
     "dtype": _store_json(lambda dtype: np.dtype(dtype).str),
     "numbers": _store_json(_plain_numbers),
-    "names": _store_array,
+    "names": _store_names,
     "labels": _store_labels,
     "array": _store_array,
     "edges": _store_edges,

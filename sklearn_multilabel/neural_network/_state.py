@@ -29,6 +29,8 @@ FITTED_STATE = (
     # Set by validate_data only when X has string column names.
     FittedAttribute("feature_names_in_", "names", "feature_names_in_", optional=True),
     FittedAttribute("classes_", "labels", "classes_"),
+    # None when y had no string column names.
+    FittedAttribute("label_names_", "names", "label_names_"),
     FittedAttribute("_binary", "flag", "binary"),
     FittedAttribute("_target_dtype", "dtype", "target_dtype"),
     FittedAttribute("model_", "network", "network.keras"),
@@ -46,7 +48,7 @@ FITTED_STATE = (
 # that brings the previous format up to date to MIGRATIONS. Format 3 is the
 # first shared by pickles and save_model files (pickles were at 1, files
 # at 2).
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 
 
 def _from_format_1(params, fitted):
@@ -70,8 +72,14 @@ def _from_format_2(params, fitted):
         fitted.setdefault("loss_curve_", fitted["history_"]["loss"])
 
 
+def _from_format_3(params, fitted):
+    """Before ``label_names_`` kept the column names of a DataFrame ``y``."""
+    if fitted is not None:
+        fitted.setdefault("label_names_", None)
+
+
 # Format -> the step that turns a state of that format into the next one.
-MIGRATIONS = {1: _from_format_1, 2: _from_format_2}
+MIGRATIONS = {1: _from_format_1, 2: _from_format_2, 3: _from_format_3}
 READABLE_FORMATS = (*MIGRATIONS, STATE_FORMAT)
 
 

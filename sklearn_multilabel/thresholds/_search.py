@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
+from sklearn_multilabel._validation import check_label_names
 from sklearn_multilabel.thresholds._cut_points import (
     _TIE_ATOL,
     FALLBACK_THRESHOLD,
@@ -91,8 +92,14 @@ class ThresholdSearch:
     score: float
     per_label: dict = field(default_factory=dict)
 
-    def to_frame(self):
+    def to_frame(self, label_names=None):
         """Return the per-label results as a DataFrame, one row per label.
+
+        Parameters
+        ----------
+        label_names : array-like of shape (n_labels,), default=None
+            Row names, e.g. an estimator's ``label_names_``; None for the
+            label indices.
 
         Returns
         -------
@@ -112,7 +119,12 @@ class ThresholdSearch:
                 "read the arrays of ThresholdSearch.per_label directly."
             ) from error
         columns = {"threshold": self.thresholds, **self.per_label}
-        return pd.DataFrame(columns).rename_axis("label")
+        index = None
+        if label_names is not None:
+            index = pd.Index(
+                check_label_names(label_names, len(self.thresholds)), name="label"
+            )
+        return pd.DataFrame(columns, index=index).rename_axis("label")
 
 
 def is_strategy(threshold):

@@ -17,7 +17,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from sklearn_multilabel._validation import encode_target, reject_label_lists
+from sklearn_multilabel._validation import (
+    encode_target,
+    reject_label_lists,
+    target_label_names,
+)
 from sklearn_multilabel.thresholds._cross_fitting import (
     cross_fit,
     fold_splits,
@@ -136,6 +140,10 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
     classes_ : ndarray
         ``arange(n_labels)`` for an indicator target; the two classes for a
         1-D binary target.
+    label_names_ : ndarray of shape (n_labels,) or None
+        Names of the labels, in the order of the columns of ``predict``: the
+        column names of ``y`` when it is a DataFrame with string column
+        names, else None.
     n_features_in_ : int
         Number of features seen by the inner estimator during fit.
 
@@ -224,6 +232,7 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         self : object
             Fitted tuner.
         """
+        label_names = target_label_names(y)
         y, Y, classes, binary = _check_target(self, X, y)
         method = response_method(self.estimator)
         if self.cv == "prefit":
@@ -252,6 +261,7 @@ class MultiLabelThresholdTuner(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         self.thresholds_ = search.thresholds.copy()
         self.best_score_ = search.score
         self.classes_ = classes
+        self.label_names_ = label_names
         self._binary, self._response_method = binary, method
         self._target_dtype = y.dtype
         return self
