@@ -200,6 +200,9 @@ def _without_ensemble_param(source, target):
                 del state["params"]["input_noise"]
                 del state["params"]["n_bins"]
                 state["format_version"] = 1
+                fitted = state["fitted"]  # format 1 kept one network's lists
+                fitted["history_"] = fitted["history_"][0]
+                fitted["best_epoch_"] = fitted["best_epoch_"][0]
                 content = json.dumps(state).encode()
             new.writestr(item, content)
 
