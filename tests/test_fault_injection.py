@@ -94,10 +94,10 @@ def assert_fitted_consistently(clf, X, Y, n_networks):
     assert missing == [], f"fitted, but without {missing}"
     assert clf.n_features_in_ == X.shape[1]
     assert len(clf.classes_) == Y.shape[1] == len(clf.thresholds_)
-    curves = clf.loss_curve_ if n_networks > 1 else [clf.loss_curve_]
-    best = clf.best_epoch_ if n_networks > 1 else [clf.best_epoch_]
+    curves = [network["loss"] for network in clf.history_]
+    best = clf.best_epoch_
     assert len(curves) == len(best) == n_networks
-    assert clf.history_["loss"] == clf.loss_curve_
+    assert clf.loss_curve_ == curves[0]
     assert clf.n_iter_ == max(len(curve) for curve in curves)
     assert all(
         0 <= epoch < len(curve) for epoch, curve in zip(best, curves, strict=True)

@@ -191,7 +191,16 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         the shuffling of rows and the threshold folds. An int makes fits
         repeatable.
     verbose : int, default=0
-        Print one line per epoch when positive.
+        0 is silent (as grid searches want). 1 prints each network's name
+        ("Network 2/5 (fold 2 of 5)") then one line per epoch with its
+        losses; 2 shows a tqdm progress bar per network instead, when tqdm
+        is installed.
+    warm_start : bool, default=False
+        With ``threshold_cv=None``: fit continues training the fitted
+        network for up to ``max_iter`` more epochs (Adam's moments start
+        afresh), keeps its ``bin_edges_`` and re-tunes the thresholds;
+        ``history_`` grows. X must have the same features and y the same
+        labels. Refused for fold networks, which are merged once trained.
 
     Attributes
     ----------
@@ -221,17 +230,20 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
     threshold_search_ : ThresholdSearch or None
         Per-label results of the threshold search (``to_frame()`` gives a
         table); None for fixed thresholds.
-    history_ : dict
-        ``{"loss": [...], "val_loss": [...]}``, one value per epoch; for an
-        ensemble, one such list per fold network.
+    history_ : list of dict
+        One ``{"loss": [...], "val_loss": [...]}`` per network of
+        ``model_`` (one, or each fold network of an ensemble), one value per
+        epoch: "loss" is the training objective, L2 penalty included;
+        "val_loss" is the loss on the held-out rows, without the penalty
+        (empty without early stopping).
     loss_curve_ : list of float
-        Training loss of each epoch (one list per fold network for an
-        ensemble).
+        Training loss of each epoch, penalty included, as in
+        ``MLPClassifier``: ``history_[0]["loss"]``.
     n_iter_ : int
         Number of epochs run (the most of any fold network).
-    best_epoch_ : int or list of int
-        Zero-based epoch whose weights were kept (per fold network for an
-        ensemble).
+    best_epoch_ : list of int
+        Zero-based epoch whose weights were kept, one per network of
+        ``history_``.
 
     See Also
     --------
@@ -285,6 +297,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         build_network=None,
         random_state=None,
         verbose=0,
+        warm_start=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -317,6 +330,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         self.build_network = build_network
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unfitted_on_failure
@@ -356,6 +370,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         the interrupted one, the ``KeyboardInterrupt`` propagates and the
         estimator is left unfitted.
         """
+        previous = fitted_state(self) if self.warm_start else None
         forget(self)
         reject_label_lists(y)
         reject_empty_label_set(y)
@@ -369,13 +384,23 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        bin_edges = quantile_edges(X, n_bins, sample_weight) if n_bins else None
+        if previous and "thresholds_" in previous:
+            _check_warm_start(self, previous, X, Y)
+            bin_edges = previous["bin_edges_"]
+        else:
+            previous = None
+            bin_edges = quantile_edges(X, n_bins, sample_weight) if n_bins else None
         bins = None if bin_edges is None else PiecewiseLinearBins(bin_edges)
         thresholds = fixed_thresholds(self.threshold, Y.shape[1])
         check_label_bounds(self.min_labels, self.max_labels, Y.shape[1])
         plan = plan_networks(self, X, Y, sample_weight, bins, tuned=thresholds is None)
         networks = fit_networks(
-            self, (X, Y, sample_weight), plan, classes=classes, binary=binary
+            self,
+            (X, Y, sample_weight),
+            plan,
+            classes=classes,
+            binary=binary,
+            warm_model=previous["model_"] if previous else None,
         )
         search = None
         if thresholds is None:
@@ -395,7 +420,7 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
                 "_target_dtype": y.dtype,
                 "model_": networks.model,
                 "bin_edges_": bin_edges,
-                **history_attributes(networks.histories),
+                **history_attributes(networks.histories, previous),
                 "threshold_search_": search,
                 "thresholds_": thresholds,
             },
@@ -585,3 +610,21 @@ class MultiLabelNNClassifier(ClassifierMixin, BaseEstimator):
         tags.target_tags.single_output = True
         tags.input_tags.sparse = True
         return tags
+
+
+def _check_warm_start(estimator, previous, X, Y):
+    """Refuse a warm start the fitted network cannot continue on ``X, Y``."""
+    if estimator.threshold_cv is not None:
+        raise ValueError(
+            f"warm_start=True continues one network, but threshold_cv="
+            f"{estimator.threshold_cv} trains fold networks anew: pass "
+            "threshold_cv=None, or warm_start=False."
+        )
+    fitted = (previous["n_features_in_"], len(previous["thresholds_"]))
+    if (X.shape[1], Y.shape[1]) != fitted:
+        raise ValueError(
+            f"warm_start=True continues a network fitted on {fitted[0]} features "
+            f"and {fitted[1]} labels, but X has {X.shape[1]} features and y "
+            f"{Y.shape[1]} labels: pass data of the fitted shape, or "
+            "warm_start=False to fit anew."
+        )

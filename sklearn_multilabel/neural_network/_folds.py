@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from sklearn_multilabel.neural_network._backend import limit_tensorflow_threads
@@ -187,11 +188,14 @@ def _fold_network(estimator, X, labels, sample_weight, train_rows, test_rows):
     )
 
 
-def fit_networks(estimator, data, plan, *, classes, binary):
+def fit_networks(estimator, data, plan, *, classes, binary, warm_model=None):
     """Train the planned networks of ``estimator`` on ``data = (X, Y, sample_weight)``.
 
     Each network's held-out rows are scored with its probabilities; the
-    kept networks are returned as one (their logits averaged).
+    kept networks are returned as one (their logits averaged). A plan of one
+    network may continue training ``warm_model`` instead of a new network.
+    One ``ConvergenceWarning`` names the networks that ran ``max_iter``
+    epochs without stopping early.
     """
     from sklearn_multilabel.neural_network._network import NetworkAverage, dense_stack
 
@@ -200,10 +204,14 @@ def fit_networks(estimator, data, plan, *, classes, binary):
     n_kept = sum(planned.kept for planned in plan.networks)
     average = NetworkAverage(n_kept) if n_kept > 1 else None
     kept, histories, scores, scored = None, [], None, np.zeros(X.shape[0], bool)
+    unstopped = []
     for position, planned in enumerate(plan.networks):
+        title = _network_title(plan, position)
         model, history = _train_or_stop(
-            estimator, data, plan, position, classes, binary
+            estimator, data, plan, position, classes, binary, title, warm_model
         )
+        if not history.stopped:
+            unstopped.append(title)
         layers = dense_stack(model) if estimator.build_network is None else None
         forward = None
         if planned.score_rows is not None:
@@ -241,10 +249,19 @@ def fit_networks(estimator, data, plan, *, classes, binary):
     labels = None
     if scores is not None:
         scores, labels = scores[scored], _dense_labels(data[1])[scored]
+    if unstopped:
+        warnings.warn(
+            f"{len(unstopped)} of the {len(plan.networks)} networks "
+            f"({'; '.join(unstopped)}) ran max_iter={estimator.max_iter} epochs "
+            "without early stopping ending their training: they may not have "
+            "converged. Raise max_iter (or warm_start=True and fit again).",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
     return FittedNetworks(model, forward, histories, scores, labels)
 
 
-def _train_or_stop(estimator, data, plan, position, classes, binary):
+def _train_or_stop(estimator, data, plan, position, classes, binary, title, warm_model):
     """Train network ``position`` of ``plan``; Ctrl-C in one of several stops the fit.
 
     A lone network keeps its best weights on Ctrl-C (the training loop's
@@ -258,6 +275,8 @@ def _train_or_stop(estimator, data, plan, position, classes, binary):
             plan.networks[position],
             classes,
             binary,
+            title=title,
+            model=warm_model,
             keep_best_on_interrupt=n_networks == 1,
         )
     except KeyboardInterrupt:
@@ -272,12 +291,35 @@ def _train_or_stop(estimator, data, plan, position, classes, binary):
         raise
 
 
-def train_network(
-    estimator, data, planned, classes, binary, *, keep_best_on_interrupt=True
-):
-    """Build the planned network and train it on its rows of ``data``.
+def _network_title(plan, index):
+    """Name network ``index`` of ``plan`` for the progress output and warnings."""
+    networks = plan.networks
+    n_kept = sum(planned.kept for planned in networks)
+    title = f"Network {index + 1}/{len(networks)}"
+    if len(networks) == 1:
+        return title
+    if not networks[index].kept:
+        return f"{title} (fold {index + 1} of {len(networks) - 1}, for the thresholds)"
+    if n_kept == 1:
+        return f"{title} (refit on all rows)"
+    return f"{title} (fold {index + 1} of {len(networks)})"
 
-    ``keep_best_on_interrupt`` is the training loop's Ctrl-C rule.
+
+def train_network(
+    estimator,
+    data,
+    planned,
+    classes,
+    binary,
+    *,
+    title=None,
+    model=None,
+    keep_best_on_interrupt=True,
+):
+    """Build the planned network (or take ``model``) and train it on ``data``'s rows.
+
+    ``title`` names the network in the progress output; ``keep_best_on_interrupt``
+    is the training loop's Ctrl-C rule.
     """
     from sklearn_multilabel.neural_network._network import takes_sparse_input
 
@@ -290,13 +332,14 @@ def train_network(
     X, Y, _ = train_part
     bins, sparse = planned.bins, sp.issparse(X)
     n_inputs = X.shape[1] if bins is None else bins.n_outputs
-    model = build_network(
-        estimator,
-        (X.shape[0], n_inputs),
-        Y.shape[1],
-        planned.network_seed,
-        sparse=sparse,
-    )
+    if model is None:
+        model = build_network(
+            estimator,
+            (X.shape[0], n_inputs),
+            Y.shape[1],
+            planned.network_seed,
+            sparse=sparse,
+        )
     forward = CompiledForward(model, n_inputs, sparse=takes_sparse_input(model))
     schedule = training_schedule(
         estimator, X.shape[0], planned.shuffle_seed, sparse=sparse
@@ -311,6 +354,7 @@ def train_network(
         ),
         validation=stop_part,
         bins=bins,
+        title=title,
     )
     return model, history
 

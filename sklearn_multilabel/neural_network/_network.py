@@ -170,6 +170,7 @@ def build_custom_network(builder, meta):
         raise TypeError(
             f"build_network must return a keras.Model; got {type(model).__name__}."
         )
+    _warn_if_compiled(model)
     copy, reason = _seeded_clone(model, meta["random_state"])
     if copy is None:
         warnings.warn(
@@ -181,6 +182,9 @@ def build_custom_network(builder, meta):
             stacklevel=4,
         )
         copy = model
+    elif getattr(copy, "optimizer", None) is not None:
+        # Our copy, compiled from the builder's config: trained by our Adam.
+        copy.optimizer, copy.compiled = None, False
     if not copy.built:
         copy.build((None, meta["n_features_in"]))
     activation = _output_activation(copy, meta["n_labels"], meta["n_features_in"])
@@ -194,6 +198,22 @@ def build_custom_network(builder, meta):
             )
         copy.layers[-1].activation = keras.activations.linear
     return copy
+
+
+def _warn_if_compiled(model):
+    """Warn that the optimizer and loss a builder compiled are not used."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return
+    warnings.warn(
+        f"build_network compiled the model with optimizer "
+        f"{type(optimizer).__name__} and loss {getattr(model, 'loss', None)!r}; "
+        "MultiLabelNNClassifier trains with its own Adam (learning_rate) and "
+        "loss (loss=...): pass those parameters instead. The compile is "
+        "ignored, and model_ is an uncompiled copy.",
+        UserWarning,
+        stacklevel=5,
+    )
 
 
 def _seeded_clone(model, random_state):

@@ -57,6 +57,7 @@ PARAMETER_CONSTRAINTS = {
     "build_network": [callable, None],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
+    "warm_start": ["boolean"],
 }
 
 

@@ -47,8 +47,9 @@ FITTED_STATE = (
 # Bump when the fitted state changes meaning or layout, and add the step
 # that brings the previous format up to date to MIGRATIONS. Format 3 is the
 # first shared by pickles and save_model files (pickles were at 1, files
-# at 2).
-STATE_FORMAT = 4
+# at 2). Format 4 adds label_names_; format 5 gives history_ and best_epoch_
+# one entry per network.
+STATE_FORMAT = 5
 
 
 def _from_format_1(params, fitted):
@@ -78,8 +79,30 @@ def _from_format_3(params, fitted):
         fitted.setdefault("label_names_", None)
 
 
+def _from_format_4(params, fitted):
+    """Before ``history_`` and ``best_epoch_`` were lists, one entry per network."""
+    if fitted is None or "history_" not in fitted:
+        return
+    loss, val_loss = fitted["history_"]["loss"], fitted["history_"]["val_loss"]
+    if loss and isinstance(loss[0], list):  # an ensemble: lists per network
+        fitted["history_"] = [
+            {"loss": network_loss, "val_loss": network_val_loss}
+            for network_loss, network_val_loss in zip(loss, val_loss, strict=True)
+        ]
+        fitted["loss_curve_"] = loss[0]
+    else:
+        fitted["history_"] = [{"loss": loss, "val_loss": val_loss}]
+        if "best_epoch_" in fitted:
+            fitted["best_epoch_"] = [fitted["best_epoch_"]]
+
+
 # Format -> the step that turns a state of that format into the next one.
-MIGRATIONS = {1: _from_format_1, 2: _from_format_2, 3: _from_format_3}
+MIGRATIONS = {
+    1: _from_format_1,
+    2: _from_format_2,
+    3: _from_format_3,
+    4: _from_format_4,
+}
 READABLE_FORMATS = (*MIGRATIONS, STATE_FORMAT)
 
 
@@ -140,18 +163,29 @@ def unfitted_on_failure(fit):
     return failsafe_fit
 
 
-def history_attributes(histories):
-    """Return ``history_`` and what derives from it, for one network or several."""
-    loss = [history.loss for history in histories]
-    val_loss = [history.val_loss for history in histories]
-    best_epoch = [history.best_epoch for history in histories]
-    if len(histories) == 1:
-        loss, val_loss, best_epoch = loss[0], val_loss[0], best_epoch[0]
+def history_attributes(histories, previous=None):
+    """Return ``history_`` and what derives from it: one entry per kept network.
+
+    ``previous`` (a warm start's fitted state) has the epochs ``histories``
+    continue.
+    """
+    old = previous["history_"] if previous else None
+    old = old or [{"loss": [], "val_loss": []} for _ in histories]
+    history = [
+        {
+            "loss": [*before["loss"], *after.loss],
+            "val_loss": [*before["val_loss"], *after.val_loss],
+        }
+        for before, after in zip(old, histories, strict=True)
+    ]
     return {
-        "history_": {"loss": loss, "val_loss": val_loss},
-        "loss_curve_": loss,
-        "n_iter_": max(len(history.loss) for history in histories),
-        "best_epoch_": best_epoch,
+        "history_": history,
+        "loss_curve_": history[0]["loss"],
+        "n_iter_": max(len(network["loss"]) for network in history),
+        "best_epoch_": [
+            len(before["loss"]) + after.best_epoch
+            for before, after in zip(old, histories, strict=True)
+        ],
     }
 
 

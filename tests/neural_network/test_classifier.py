@@ -32,9 +32,9 @@ def test_fit_sets_fitted_attributes(fitted, multilabel_data):
     assert_array_equal(fitted.classes_, np.arange(Y.shape[1]))
     assert fitted.n_features_in_ == X.shape[1]
     assert fitted.thresholds_.shape == (Y.shape[1],)
-    assert fitted.n_iter_ == len(fitted.loss_curve_) == len(fitted.history_["loss"])
-    assert len(fitted.history_["val_loss"]) == fitted.n_iter_
-    assert 0 <= fitted.best_epoch_ < fitted.n_iter_
+    assert fitted.n_iter_ == len(fitted.loss_curve_) == len(fitted.history_[0]["loss"])
+    assert len(fitted.history_[0]["val_loss"]) == fitted.n_iter_
+    assert 0 <= fitted.best_epoch_[0] < fitted.n_iter_
     assert fitted.model_.outputs[0].shape[-1] == Y.shape[1]
 
 
@@ -142,8 +142,8 @@ def test_early_stopping_stops_before_max_iter(multilabel_data):
     clf = MultiLabelNNClassifier(**{**FAST, "max_iter": 500, "n_iter_no_change": 3})
     clf.fit(X, Y)
     assert clf.n_iter_ < 500
-    val_loss = clf.history_["val_loss"]
-    assert clf.best_epoch_ == int(np.argmin(val_loss))
+    val_loss = clf.history_[0]["val_loss"]
+    assert clf.best_epoch_ == [int(np.argmin(val_loss))]
 
 
 def test_no_early_stopping_uses_all_rows_and_epochs(multilabel_data):
@@ -154,7 +154,7 @@ def test_no_early_stopping_uses_all_rows_and_epochs(multilabel_data):
     )
     clf.set_params(n_iter_no_change=100).fit(X, Y)
     assert clf.n_iter_ == 7
-    assert clf.history_["val_loss"] == []
+    assert clf.history_[0]["val_loss"] == []
 
 
 def test_same_random_state_same_model(multilabel_data):

@@ -103,10 +103,10 @@ def test_ensemble_keeps_one_network_per_fold(ensemble, multilabel_data):
     """Check the fitted attributes: one history per fold network, a model
     three hidden layers wide, thresholds tuned on every row out of fold."""
     _, Y = multilabel_data
-    assert len(ensemble.history_["loss"]) == 3
-    assert len(ensemble.history_["val_loss"]) == 3
+    assert len(ensemble.history_) == 3
+    assert all(len(h["val_loss"]) == len(h["loss"]) for h in ensemble.history_)
     assert len(ensemble.best_epoch_) == 3
-    assert ensemble.n_iter_ == max(len(loss) for loss in ensemble.history_["loss"])
+    assert ensemble.n_iter_ == max(len(h["loss"]) for h in ensemble.history_)
     assert ensemble.model_.layers[1].units == 3 * FAST["hidden_layer_sizes"][0]
     assert ensemble.threshold_search_.per_label["n_positives"].sum() == Y.sum()
 
@@ -200,6 +200,9 @@ def _without_ensemble_param(source, target):
                 del state["params"]["input_noise"]
                 del state["params"]["n_bins"]
                 state["format_version"] = 1
+                fitted = state["fitted"]  # format 1 kept one network's lists
+                fitted["history_"] = fitted["history_"][0]
+                fitted["best_epoch_"] = fitted["best_epoch_"][0]
                 content = json.dumps(state).encode()
             new.writestr(item, content)
 
@@ -217,6 +220,8 @@ def test_models_saved_before_the_ensemble_keep_their_refit(multilabel_data, tmp_
     del state["input_noise"]
     del state["n_bins"]
     del state["bin_edges_"]
+    (history,) = state["history_"]  # format 1 kept one network's lists
+    state["history_"], state["best_epoch_"] = history, state["best_epoch_"][0]
     state["_state_format"] = (1, "0.1.0")  # the pickle format of those versions
     restored = MultiLabelNNClassifier.__new__(MultiLabelNNClassifier)
     restored.__setstate__(state)

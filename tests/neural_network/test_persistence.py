@@ -340,7 +340,7 @@ def test_files_written_by_earlier_main_predict_the_same(kind):
     assert_array_equal(clf.predict_proba(expected["X"]), expected["proba"])
     assert_array_equal(clf.predict(expected["X"]), expected["predict"])
     assert_array_equal(clf.thresholds_, expected["thresholds"])
-    assert clf.loss_curve_ == clf.history_["loss"]
+    assert clf.loss_curve_ == clf.history_[0]["loss"]
     assert not hasattr(clf, "_state_format")
 
 

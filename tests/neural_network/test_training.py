@@ -82,8 +82,8 @@ def test_best_epoch_weights_are_restored(multilabel_data, monkeypatch):
         "n_iter_no_change": 8,
     }
     clf = MultiLabelNNClassifier(**params).fit(X, Y)
-    best = int(np.argmin(clf.history_["val_loss"]))
-    assert clf.best_epoch_ == best < clf.n_iter_ - 1
+    best = int(np.argmin(clf.history_[0]["val_loss"]))
+    assert clf.best_epoch_ == [best] and best < clf.n_iter_ - 1
     for kept, recorded in zip(clf.model_.get_weights(), snapshots[best], strict=True):
         assert_array_equal(kept, recorded)
     assert not all(

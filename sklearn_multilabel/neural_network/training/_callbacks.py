@@ -51,7 +51,17 @@ class DivergenceCheck(Callback):
 
 
 class EpochReport(Callback):
-    """Print one line per epoch: its loss and, if any, its validation loss."""
+    """Print the network's ``title`` (if any), then one line per epoch.
+
+    Each line has the epoch's training loss and, if any, its validation loss.
+    """
+
+    def __init__(self, title=None):
+        self.title = title
+
+    def on_train_begin(self, model, history):
+        if self.title:
+            print(self.title, file=sys.stdout, flush=True)
 
     def on_epoch_end(self, epoch, history):
         line = f"Epoch {epoch + 1}, loss = {history.loss[-1]:.6f}"
@@ -59,6 +69,48 @@ class EpochReport(Callback):
             line += f", val_loss = {history.val_loss[-1]:.6f}"
         print(line, file=sys.stdout, flush=True)
         return False
+
+
+class ProgressBar(Callback):
+    """Show a tqdm bar over the epochs of one network, with its last losses."""
+
+    def __init__(self, tqdm, max_iter, title=None):
+        self._tqdm, self.max_iter, self.title = tqdm, max_iter, title
+
+    def on_train_begin(self, model, history):
+        self._bar = self._tqdm(total=self.max_iter, desc=self.title, unit="epoch")
+
+    def on_epoch_end(self, epoch, history):
+        losses = {"loss": f"{history.loss[-1]:.4f}"}
+        if history.val_loss:
+            losses["val_loss"] = f"{history.val_loss[-1]:.4f}"
+        self._bar.set_postfix(losses, refresh=False)
+        self._bar.update(1)
+        return False
+
+    def on_interrupt(self, epoch, history):
+        self._bar.close()
+        return False
+
+    def on_train_end(self, model, history):
+        self._bar.close()
+
+
+def progress_callbacks(verbose, max_iter, title=None):
+    """Return what shows training's progress at this ``verbose`` level.
+
+    1 prints lines; 2 shows a tqdm bar when tqdm is installed, else lines.
+    """
+    if not verbose:
+        return []
+    if verbose >= 2:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            pass
+        else:
+            return [ProgressBar(tqdm, max_iter, title)]
+    return [EpochReport(title)]
 
 
 class EarlyStopping(Callback):
@@ -141,13 +193,15 @@ class KeepBestOnInterrupt(Callback):
         return True
 
 
-def default_callbacks(schedule):
-    """Return the callbacks a ``TrainingSchedule`` asks for, in calling order."""
-    report = [EpochReport()] if schedule.verbose else []
+def default_callbacks(schedule, title=None):
+    """Return the callbacks a ``TrainingSchedule`` asks for, in calling order.
+
+    ``title`` names the network in the progress output.
+    """
     interrupt = [KeepBestOnInterrupt()] if schedule.keep_best_on_interrupt else []
     return [
         DivergenceCheck(),
-        *report,
+        *progress_callbacks(schedule.verbose, schedule.max_iter, title),
         BestWeights(),
         EarlyStopping(schedule.n_iter_no_change, schedule.tol),
         *interrupt,

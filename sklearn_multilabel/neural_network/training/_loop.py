@@ -41,7 +41,8 @@ class TrainingSchedule:
     shuffle_seed : int
         Seed of the per-epoch row permutations (and of the input noise).
     verbose : int
-        0 is silent; 1 prints one line per epoch.
+        0 is silent; 1 prints one line per epoch; 2 shows a tqdm bar when
+        tqdm is installed (else lines).
     input_noise : float, default=0.0
         Standard deviation of the Gaussian noise added to each feature of
         every training batch, in units of that feature's standard deviation
@@ -76,11 +77,15 @@ class TrainingHistory:
         validation split.
     best_epoch : int
         Zero-based epoch whose weights were kept.
+    stopped : bool
+        Whether training ended before ``max_iter`` epochs (a callback such
+        as early stopping, or Ctrl-C, ended it).
     """
 
     loss: list = field(default_factory=list)
     val_loss: list = field(default_factory=list)
     best_epoch: int = 0
+    stopped: bool = False
 
 
 @dataclass
@@ -130,6 +135,7 @@ def train(
     validation=None,
     bins=None,
     callbacks=None,
+    title=None,
 ):
     """Train ``model`` in place and keep the weights of its best epoch.
 
@@ -158,6 +164,8 @@ def train(
     callbacks : list of Callback, default=None
         Called after the schedule's own (divergence check, epoch report,
         best weights, early stopping, interrupt handling), in order.
+    title : str, default=None
+        What the progress output (``schedule.verbose``) calls this network.
 
     Returns
     -------
@@ -182,7 +190,7 @@ def train(
     rng = np.random.default_rng(schedule.shuffle_seed)
     noise = _batch_noise(X, schedule, bins, sample_weight)
     history = TrainingHistory()
-    callbacks = [*default_callbacks(schedule), *(callbacks or [])]
+    callbacks = [*default_callbacks(schedule, title), *(callbacks or [])]
     for callback in callbacks:
         callback.on_train_begin(model, history)
     for epoch in range(schedule.max_iter):
@@ -202,6 +210,7 @@ def train(
                 handled = callback.on_interrupt(epoch, history) or handled
             if not handled:
                 raise
+            history.stopped = True
             break
         history.loss.append(loss)
         if validation is not None:
@@ -210,6 +219,7 @@ def train(
         for callback in callbacks:
             stop = callback.on_epoch_end(epoch, history) or stop
         if stop:
+            history.stopped = True
             break
     for callback in callbacks:
         callback.on_train_end(model, history)
