@@ -72,7 +72,7 @@ def test_cross_fitting_without_early_stopping_trains_on_every_row(split):
         n_iter_no_change=100,
     ).fit(X, Y)
     assert clf.n_iter_ == FAST["max_iter"]
-    assert clf.history_["val_loss"] == []
+    assert [network["val_loss"] for network in clf.history_] == [[]]
 
 
 @pytest.mark.parametrize("min_labels, max_labels", [(1, None), (0, 1), (2, 2)])
